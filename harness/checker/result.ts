@@ -45,3 +45,51 @@ export async function runChecker(checker: Checker, history: readonly Op[], opts?
     return { checker: checker.name, valid: 'unknown', summary: `checker crashed: ${message}` };
   }
 }
+
+/** A minimal non-linearizable sub-history, as the linearizability checker reports it and reports draw it. */
+export interface Counterexample {
+  /** The key the failing sub-history is about (kv / per-key histories). */
+  key?: string;
+  /** The smallest failing sub-history found: invoke and completion records, original indices kept. */
+  ops: Op[];
+  /** Invoke indices, in linearization order, of the longest linearizable prefix the search reached. */
+  longestPrefix: number[];
+  /** Invoke index of the op at which every candidate order fails. */
+  failingOp: number;
+  /** Candidate orders tried at the failure point and the model state each reached (described). */
+  candidates: { order: number[]; state: string; rejected: string }[];
+}
+
+/** The `details` of a linearizability CheckResult (also the body of `faultline check --json`). */
+export interface LinearizabilityDetails {
+  model: string;
+  ops: number;
+  elapsedMs: number;
+  peakRssMb?: number;
+  /** Independent sub-histories (keys) checked / in total. */
+  partitions?: { total: number; done: number; failed?: string[] };
+  /** Set when the budget ran out: what the search had learned. */
+  budget?: { reason: 'time' | 'memory'; explored: number; note: string };
+  counterexample?: Counterexample;
+}
+
+/** result.json of a scenario run (store/<scenario>/<timestamp>/result.json). */
+export interface RunResult {
+  scenario: string;
+  target: string;
+  runtime: string;
+  seed: number;
+  nodes?: number;
+  startedAt: string;
+  durationMs: number;
+  ops: number;
+  valid: Validity;
+  summary: string;
+  checks: CheckResult[];
+  /** Named measurements: ensemble start time, ops/s, failover times, ... */
+  metrics?: Record<string, number>;
+  /** The exact command that replays this run. */
+  replay: string;
+  /** The fault schedule that was used (as generated from the seed). */
+  schedule?: unknown;
+}
