@@ -1,0 +1,98 @@
+// Where nodes live. A runtime gives a scenario a set of isolated hosts that can run processes and
+// whose network the nemesis can cut. netns (default as root), docker and local (plain processes on
+// loopback, links through the proxy) implement the same interface, so targets and nemeses never ask
+// which one they are on.
+import type { Cleanup } from '../cleanup.ts';
+
+export type RuntimeKind = 'netns' | 'docker' | 'local';
+
+export interface ProcessSpec {
+  /** Short name for logs and the process table, e.g. 'zookeeper' or 'nginx'. */
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** A long-running process on a host (a daemon: a ZooKeeper JVM, nginx, the uWSGI master). */
+export interface HostProcess {
+  readonly name: string;
+  /** Pid as seen from the harness (for signals). */
+  readonly pid: number;
+  /** File the process's stdout and stderr go to. */
+  readonly logFile: string;
+  readonly alive: boolean;
+  signal(signal: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP / SIGCONT. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Resolves with the exit code/signal once it exited; rejects after timeoutMs saying what it waited for. */
+  waitExit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Host {
+  /** Logical node name: n1, n2, ... (used in histories, schedules and reports). */
+  readonly name: string;
+  /** Address other hosts use to reach this one (10.77.x.y on netns; 127.0.0.1 on local). */
+  readonly address: string;
+  /** The port this host's service with the conventional port `base` listens on. netns/docker:
+   *  `base` itself; local: a port unique to this host (all hosts share 127.0.0.1). */
+  port(base: number): number;
+  /** Where the harness process (the clients) reaches `port(base)` of this host: the host's own
+   *  address on netns, a mapped loopback port on docker, a proxy port on local. */
+  endpoint(base: number): Promise<{ host: string; port: number }>;
+  /** Where `from` reaches `port(base)` of this host (node-to-node links; on local through a proxy so
+   *  the link can be cut). Default: address + port(base). */
+  peerEndpoint(from: Host, base: number): Promise<{ host: string; port: number }>;
+  /** Starts a long-running process on the host, output captured to logDir/<host>-<name>.log. */
+  spawn(spec: ProcessSpec): Promise<HostProcess>;
+  /** Runs a short command on the host and waits for it (with a deadline). */
+  exec(command: string, args: string[], opts?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
+  /** A directory private to this host (data dirs, configs); on docker, a path inside the container. */
+  readonly dir: string;
+}
+
+/** Network faults between hosts. Directed: `grudge[a]` lists the hosts whose traffic `a` drops. */
+export interface Network {
+  partition(grudge: Record<string, string[]>): Promise<void>;
+  /** Removes every partition (and link fault) this network installed. */
+  heal(): Promise<void>;
+}
+
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /** Unique per run, short (fits interface names): e.g. 'a3f9'. Part of every fl- name. */
+  readonly runId: string;
+  readonly hosts: readonly Host[];
+  readonly network: Network;
+  host(name: string): Host;
+}
+
+export interface RuntimeOptions {
+  /** Host names to create, e.g. ['n1','n2','n3'] or ['nginx','app']. */
+  hosts: string[];
+  /** Folder for per-host logs (store/<scenario>/<ts>/logs). */
+  logDir: string;
+  /** Where the runtime registers the undo of everything it creates. */
+  cleanup: Cleanup;
+  log: (line: string) => void;
+}
+
+/** Each runtime module (harness/runtime/<kind>/index.ts) default-exports one of these. */
+export interface RuntimeFactory {
+  kind: RuntimeKind;
+  /** Why it cannot run here (not root, no docker engine, ...) or undefined when it can. */
+  unavailable(): Promise<string | undefined>;
+  create(opts: RuntimeOptions): Promise<Runtime>;
+  /** Removes leftovers of runs whose owning faultline process is gone (`faultline clean`). */
+  clean(log: (line: string) => void): Promise<void>;
+}

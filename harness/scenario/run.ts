@@ -1,0 +1,167 @@
+// One run of a scenario, end to end: runtime → target → clients + nemesis for the time limit →
+// heal → final ops → checkers → result.json + report.html → verdict. Lifetimes nest (runtime ⊃
+// cluster ⊃ clients ⊃ nemesis) through one Cleanup, so a failure anywhere tears down exactly what was
+// started, an interrupt keeps the history recorded so far, and the first error is the one reported.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Cleanup, cleanupOnSignals } from '../cleanup.ts';
+import { HarnessError } from '../errors.ts';
+import { mergeValidity, runChecker, type CheckResult, type RunResult } from '../checker/result.ts';
+import { HistoryRecorder } from '../history/recorder.ts';
+import type { Op } from '../history/op.ts';
+import { Rng, randomSeed } from '../rng.ts';
+import { loadRuntime, defaultRuntime } from '../runtime/registry.ts';
+import type { Runtime, RuntimeKind } from '../runtime/types.ts';
+import { parseTargetSpec, type Cluster } from '../target.ts';
+import { faultKinds, planSchedule, runNemesis } from '../nemesis/index.ts';
+import type { PlannedFault } from '../nemesis/types.ts';
+import { runWorkers } from './workers.ts';
+import { loadScenario, loadTarget, ROOT } from './registry.ts';
+import { SCENARIO_DEFAULTS, type Scenario } from './types.ts';
+
+export interface RunOptions {
+  scenario: string;
+  target?: string;
+  runtime?: RuntimeKind;
+  seed?: number;
+  timeLimit?: number;
+  nodes?: number;
+  /** Run folder; default store/<scenario>/<timestamp>. */
+  out?: string;
+  /** A fixed fault schedule (replay / shrinking) instead of one planned from the seed. */
+  schedule?: PlannedFault[];
+  /** Print progress lines (the CLI does; tests may not). */
+  log?: (line: string) => void;
+  /** Install SIGINT/SIGTERM handlers (the CLI does). */
+  handleSignals?: boolean;
+}
+
+export interface RunOutcome {
+  dir: string;
+  result: RunResult;
+  history: Op[];
+}
+
+const timestamp = () => new Date().toISOString().replace(/[:.]/g, '-');
+
+/** The exact command that replays a run. */
+export function replayCommand(o: { scenario: string; target: string; runtime: string; seed: number; timeLimit: number; nodes?: number }): string {
+  const nodes = o.nodes ? ` --nodes ${o.nodes}` : '';
+  return `npm run scenario -- ${o.scenario} --target ${o.target} --runtime ${o.runtime} --seed ${o.seed} --time-limit ${o.timeLimit}${nodes}`;
+}
+
+export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
+  const log = opts.log ?? (() => {});
+  const scenario = await loadScenario(opts.scenario);
+  const targetSpec = opts.target ?? scenario.target;
+  const { name: targetName, options: targetOverrides } = parseTargetSpec(targetSpec);
+  const target = await loadTarget(targetName);
+  const runtimeKind = opts.runtime ?? scenario.runtime ?? (await defaultRuntime(log));
+  const factory = await loadRuntime(runtimeKind);
+  const why = await factory.unavailable();
+  if (why) throw new HarnessError(`runtime '${runtimeKind}' cannot run here: ${why}`);
+
+  const seed = opts.seed ?? randomSeed();
+  const timeLimit = opts.timeLimit ?? scenario.timeLimit;
+  const nodes = opts.nodes ?? scenario.nodes ?? SCENARIO_DEFAULTS.nodes;
+  const dir = path.resolve(opts.out ?? path.join(ROOT, 'store', scenario.name, timestamp()));
+  const logDir = path.join(dir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const rng = new Rng(seed);
+  const options = { ...scenario.targetOptions, ...targetOverrides };
+  const replay = replayCommand({ scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, timeLimit, nodes });
+  log(`faultline: ${scenario.name} on ${targetSpec} (${runtimeKind}), seed ${seed}, ${timeLimit}s → ${path.relative(process.cwd(), dir) || dir}`);
+
+  const recorder = await HistoryRecorder.open(path.join(dir, 'history.jsonl'));
+  const cleanup = new Cleanup();
+  const uninstall = opts.handleSignals ? cleanupOnSignals(cleanup, () => recorder.close()) : () => {};
+  const workload = scenario.workload({ ...options, ...scenario.workloadOptions });
+  const startedAt = new Date();
+  const metrics: Record<string, number> = {};
+  let schedule: PlannedFault[] = [];
+  let harnessError: unknown;
+  try {
+    const t0 = performance.now();
+    const runtime: Runtime = await factory.create({ hosts: target.hostNames(nodes, options), logDir, cleanup, log });
+    metrics.runtimeStartMs = Math.round(performance.now() - t0);
+    const t1 = performance.now();
+    const cluster: Cluster = await target.start({
+      runtime, hosts: runtime.hosts, options, cleanup, log,
+      startTimeoutMs: (scenario.startTimeout ?? SCENARIO_DEFAULTS.startTimeout) * 1000,
+    });
+    metrics.targetStartMs = Math.round(performance.now() - t1);
+    Object.assign(metrics, cluster.metrics);
+    log(`faultline: ${targetName} serving after ${(metrics.targetStartMs / 1000).toFixed(1)} s`);
+
+    schedule = opts.schedule ?? planFor(scenario, rng, timeLimit);
+    if (schedule.length) log(`faultline: fault schedule: ${schedule.map((f) => `${f.kind}@${(f.at / 1000).toFixed(1)}s/${(f.duration / 1000).toFixed(1)}s`).join(', ')}`);
+    const controller = new AbortController();
+    const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log }, (e) => recorder.record(e), controller.signal);
+    const stats = await runWorkers({
+      scenario, workload, cluster, options, recorder, rng: rng.fork('ops'), timeLimitMs: timeLimit * 1000,
+      opTimeoutMs: scenario.opTimeoutMs ?? SCENARIO_DEFAULTS.opTimeoutMs, log,
+      beforeFinal: async () => {
+        controller.abort();
+        await nemesis;
+        await runtime.network.heal();
+        const recover = scenario.recover ?? SCENARIO_DEFAULTS.recover;
+        log(`faultline: healed; waiting ${recover}s before final ops`);
+        await new Promise((r) => setTimeout(r, recover * 1000));
+      },
+    });
+    Object.assign(metrics, stats);
+  } catch (err) {
+    harnessError = err;
+  } finally {
+    const errors = await cleanup.runAll();
+    for (const e of errors) log(`faultline: ${e}`);
+    uninstall();
+    await recorder.close();
+  }
+
+  const history = recorder.ops;
+  const checks: CheckResult[] = [];
+  if (harnessError) {
+    const message = harnessError instanceof Error ? harnessError.message : String(harnessError);
+    checks.push({ checker: 'harness', valid: 'unknown', summary: `the run did not complete: ${message}` });
+  } else {
+    for (const checker of workload.checkers) checks.push(await runChecker(checker, history, { ...options, ...scenario.workloadOptions }));
+  }
+  const valid = mergeValidity(checks.map((c) => c.valid));
+  const first = checks.find((c) => c.valid === false) ?? checks.find((c) => c.valid === 'unknown') ?? checks[0];
+  const result: RunResult = {
+    scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, nodes,
+    startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
+    ops: history.filter((o) => o.type === 'invoke').length,
+    valid, summary: first ? first.summary : 'no checks ran', checks, metrics, replay, schedule,
+  };
+  await writeFile(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  await writeReports(dir, log);
+  return { dir, result, history };
+}
+
+function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[] {
+  if (!scenario.nemesis || scenario.nemesis.faults.length === 0) return [];
+  for (const f of scenario.nemesis.faults) if (!faultKinds[f]) throw new HarnessError(`scenario ${scenario.name} names unknown fault kind '${f}'`);
+  return planSchedule(rng.fork('schedule'), {
+    faults: scenario.nemesis.faults,
+    interval: scenario.nemesis.interval,
+    duration: scenario.nemesis.duration,
+    timeLimitMs: timeLimit * 1000,
+    quietMs: (scenario.nemesis.quiet ?? 1) * 1000,
+  });
+}
+
+/** report.html for the run and the store index, when the reports module is present. */
+async function writeReports(dir: string, log: (line: string) => void): Promise<void> {
+  try {
+    const reports = (await import('../../reports/report.ts')) as {
+      writeRunReport?: (dir: string) => Promise<unknown>;
+      writeIndex?: (store: string) => Promise<unknown>;
+    };
+    await reports.writeRunReport?.(dir);
+    await reports.writeIndex?.(path.dirname(path.dirname(dir)));
+  } catch (err) {
+    log(`faultline: could not write the HTML report: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,58 @@
+// A scenario is a plain value: which target, which workload, which faults, for how long. One file per
+// scenario in scenarios/, merged onto the defaults below; the CLI can override target, runtime,
+// seed, time limit and node count.
+import type { Workload } from '../generator/types.ts';
+import type { RuntimeKind } from '../runtime/types.ts';
+import type { Cluster } from '../target.ts';
+
+export interface NemesisPlan {
+  /** Fault kind names (harness/nemesis), drawn at random for each fault. */
+  faults: string[];
+  /** Seconds between the end of one fault and the start of the next: [min, max]. */
+  interval: [number, number];
+  /** Seconds each fault lasts: [min, max]. */
+  duration: [number, number];
+  /** Seconds of calm before the first fault. */
+  quiet?: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Default target spec, e.g. 'zookeeper' or 'uwsgi-nginx'. */
+  target: string;
+  /** Target options (config values); `--target name:key=value` overrides them. */
+  targetOptions?: Record<string, unknown>;
+  /** Targets this scenario is meant for (for `compare`); defaults to [target]. */
+  targets?: string[];
+  nodes?: number;
+  runtime?: RuntimeKind;
+  /** Seconds of workload (the nemesis runs during it). */
+  timeLimit: number;
+  /** Concurrent client workers. */
+  concurrency: number;
+  /** Total ops per second over all workers (a cap; 0 = as fast as they complete). */
+  rate?: number;
+  /** Per-op deadline (ms) the runner enforces on top of the client's own timeouts. */
+  opTimeoutMs?: number;
+  /** Seconds to wait after the final heal before final ops and checks. */
+  recover?: number;
+  /** Builds the workload; options are the merged target options plus the scenario's workloadOptions. */
+  workload: (options: Record<string, unknown>) => Workload<Cluster>;
+  workloadOptions?: Record<string, unknown>;
+  nemesis?: NemesisPlan;
+  /** Seconds allowed for the target to start serving. */
+  startTimeout?: number;
+}
+
+export const SCENARIO_DEFAULTS = {
+  nodes: 3,
+  rate: 0,
+  opTimeoutMs: 5000,
+  recover: 3,
+  startTimeout: 60,
+} as const;
+
+export function defineScenario(s: Scenario): Scenario {
+  return s;
+}
