@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages faultline drives: ZooKeeper 3.8 (+ a logging binding), uWSGI with the
+# python3 plugin, nginx, iptables/iproute2 for the netns runtime, Chromium for report tests.
+# Idempotent: skips apt entirely when everything is already there.
+set -euo pipefail
+packages=(zookeeper libslf4j-java uwsgi uwsgi-plugin-python3 nginx iptables iproute2 chromium procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+fi
+java -version 2>&1 | head -1
+echo "zookeeper $(ls /usr/share/java/zookeeper-3*.jar | head -1), $(uwsgi --version) uwsgi, $(nginx -v 2>&1)"
