@@ -1,0 +1,129 @@
+// The leftover ledger: a run writes down, as it creates them, every namespace, link, process and
+// folder it owns, together with its own pid. A run that ends normally deletes its ledger; one that was
+// SIGKILLed leaves it behind, and `faultline clean` removes exactly what that ledger lists once its
+// owner is dead — never anything a still-running run (another engineer's test) owns.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pidStartTime, sameProcess } from '../process.ts';
+
+export interface LedgerProcess {
+  pid: number;
+  start: number | undefined;
+  name: string;
+}
+
+export interface LedgerData {
+  runId: string;
+  kind: string;
+  ownerPid: number;
+  ownerStart: number | undefined;
+  createdAt: string;
+  /** Reservation files (e.g. the subnet lock) to remove with the run. */
+  files: string[];
+  namespaces: string[];
+  /** Links in the root namespace (links inside our namespaces vanish with them). */
+  links: string[];
+  processes: LedgerProcess[];
+  dirs: string[];
+}
+
+type ListField = 'files' | 'namespaces' | 'links' | 'dirs';
+
+/** /run/faultline when we may write there (root), else <tmpdir>/faultline. */
+export function ledgerDir(): string {
+  for (const dir of ['/run/faultline', path.join(tmpdir(), 'faultline')]) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      return dir;
+    } catch {
+      // not writable: try the next place
+    }
+  }
+  throw new Error('no writable folder for the faultline ledger (/run/faultline or the temp dir)');
+}
+
+export class Ledger {
+  private removed = false;
+
+  private constructor(readonly file: string, readonly data: LedgerData) {}
+
+  /** Claims `runId` by creating its ledger exclusively; undefined when that id is taken. */
+  static claim(runId: string, kind: string): Ledger | undefined {
+    const file = path.join(ledgerDir(), `${runId}.json`);
+    const data: LedgerData = {
+      runId, kind, ownerPid: process.pid, ownerStart: pidStartTime(process.pid), createdAt: new Date().toISOString(),
+      files: [], namespaces: [], links: [], processes: [], dirs: [],
+    };
+    try {
+      writeFileSync(file, JSON.stringify(data, null, 2), { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+      throw err;
+    }
+    return new Ledger(file, data);
+  }
+
+  /** Every ledger on this machine (unreadable ones are skipped). */
+  static list(): { file: string; data: LedgerData }[] {
+    const dir = ledgerDir();
+    const out: { file: string; data: LedgerData }[] = [];
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        out.push({ file: path.join(dir, name), data: JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as LedgerData });
+      } catch {
+        // being written right now, or not ours
+      }
+    }
+    return out;
+  }
+
+  /** Whether the faultline process that wrote this ledger still runs. */
+  static ownerAlive(data: LedgerData): boolean {
+    return sameProcess(data.ownerPid, data.ownerStart);
+  }
+
+  add(field: ListField, item: string): void {
+    this.data[field].push(item);
+    this.save();
+  }
+
+  drop(field: ListField, item: string): void {
+    const list = this.data[field];
+    const at = list.indexOf(item);
+    if (at >= 0) list.splice(at, 1);
+    this.save();
+  }
+
+  addProcess(p: LedgerProcess): void {
+    this.data.processes.push(p);
+    this.save();
+  }
+
+  dropProcess(pid: number): void {
+    this.data.processes = this.data.processes.filter((p) => p.pid !== pid);
+    this.save();
+  }
+
+  /** The run is over and everything listed is gone. */
+  remove(): void {
+    this.removed = true;
+    rmSync(this.file, { force: true });
+  }
+
+  /** Whether the run still lists something it created and has not removed. */
+  get holdsLeftovers(): boolean {
+    const d = this.data;
+    return d.files.length + d.namespaces.length + d.links.length + d.processes.length + d.dirs.length > 0;
+  }
+
+  private save(): void {
+    if (this.removed) return; // a late process exit after the run ended must not resurrect it
+    // write-then-rename so `clean` never reads half a ledger
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.data, null, 2));
+    renameSync(tmp, this.file);
+  }
+}
