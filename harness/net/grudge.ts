@@ -36,11 +36,16 @@ export function isolate(nodes: readonly string[], node: string): Grudge {
   return complete([[node], nodes.filter((n) => n !== node)]);
 }
 
-/** A random minority (⌊n/2⌋ nodes) against the majority. */
-export function halves(nodes: readonly string[], pick: number): Grudge {
+/** [minority, majority]: a random ⌊n/2⌋ nodes and the rest. */
+export function splitHalves(nodes: readonly string[], pick: number): [string[], string[]] {
   const order = shuffled(nodes, pick);
   const cut = Math.floor(order.length / 2);
-  return complete([order.slice(0, cut), order.slice(cut)]);
+  return [order.slice(0, cut), order.slice(cut)];
+}
+
+/** A random minority (⌊n/2⌋ nodes) against the majority. */
+export function halves(nodes: readonly string[], pick: number): Grudge {
+  return complete(splitHalves(nodes, pick));
 }
 
 /** Every node sees a majority, but no two see the same one: on a random ring each node keeps the

@@ -1,0 +1,26 @@
+// The nemesis: every fault kind by name, the seeded schedule planner and the schedule runner.
+// Adding a fault kind means adding one FaultKind in kinds/ and listing it here.
+import type { Rng } from '../rng.ts';
+import { kill, killLeader } from './kinds/crash.ts';
+import { partitionBridge, partitionHalves, partitionLeader, partitionOne, partitionRing } from './kinds/partition.ts';
+import { pause, pauseLeader } from './kinds/pause.ts';
+import { runNemesis as runSchedule, type NemesisEvent } from './run.ts';
+import { planSchedule as plan, type SchedulePlan } from './schedule.ts';
+import type { FaultContext, FaultKind, PlannedFault } from './types.ts';
+
+export const faultKinds: Record<string, FaultKind> = Object.fromEntries(
+  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, pause, pauseLeader].map((k) => [k.name, k]),
+);
+
+/** A seeded schedule over the known fault kinds (unknown names are a UsageError). */
+export function planSchedule(rng: Rng, opts: SchedulePlan): PlannedFault[] {
+  return plan(rng, opts, Object.keys(faultKinds));
+}
+
+/** Runs `schedule` with the known fault kinds; see run.ts. */
+export function runNemesis(schedule: readonly PlannedFault[], ctx: FaultContext, record: (event: NemesisEvent) => void, signal: AbortSignal): Promise<void> {
+  return runSchedule(schedule, ctx, record, signal, faultKinds);
+}
+
+export { describeSchedule, type SchedulePlan } from './schedule.ts';
+export { FAULT_STEP_TIMEOUT_MS, type NemesisEvent } from './run.ts';
