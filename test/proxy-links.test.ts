@@ -1,9 +1,8 @@
 // The harness-side link faults (slow-link, flaky-link, stall, cut, heal) on a real proxied link,
 // each checked by what a client on that link experiences.
 import assert from 'node:assert/strict';
-import { Toxiproxy } from 'toxiproxy-node-client';
-import { ProxyServer, type StartedProxyServer } from '../harness/net/proxy/server.ts';
-import { createLink, linkName, removeLinks, type LinkHandle } from '../harness/net/proxy/links.ts';
+import type { Toxiproxy } from 'toxiproxy-node-client';
+import { ProxyServer, createLink, linkName, removeLinks, type StartedProxyServer, type LinkHandle } from '../harness/net/proxy/index.ts';
 import { EchoClient, receiveAll, startEchoServer, type StartedPeer } from '../harness/net/proxy/probes.ts';
 
 describe('proxy link faults', function () {
@@ -17,7 +16,7 @@ describe('proxy link faults', function () {
   beforeEach(async () => {
     server = await ProxyServer.start({ port: 0 });
     echo = await startEchoServer();
-    toxiproxy = new Toxiproxy(server.url);
+    toxiproxy = server.client();
     link = await createLink(toxiproxy, { run: 'r1', from: 'client', to: 'n1', upstream: echo.address });
   });
   afterEach(async () => {

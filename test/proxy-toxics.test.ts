@@ -189,6 +189,22 @@ describe('proxy toxics (measured)', function () {
     assert.ok((await (await echoClient(proxy)).roundTrip()) < 200);
   });
 
+  it('closes the client when the upstream refuses, and forgets finished connections', async () => {
+    const dead = await toxiproxy.createProxy({ name: 'fl-dead', listen: '127.0.0.1:0', upstream: '127.0.0.1:1' });
+    const refused = await receiveAll(dead.listen, Buffer.from('hello'), 2000);
+    assert.notEqual(refused.error, 'limit', 'client connection must be closed, not left hanging');
+    assert.equal(refused.bytes, 0);
+    const proxy = await proxyTo(startEchoServer());
+    for (let i = 0; i < 5; i++) {
+      const client = await echoClient(proxy);
+      await client.roundTrip();
+      client.close();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.proxies.get(proxy.name).connectionCount, 0);
+    assert.equal(server.proxies.get('fl-dead').connectionCount, 0);
+  });
+
   it('/reset lifts toxics from live connections', async () => {
     const proxy = await proxyTo(startEchoServer());
     const client = await echoClient(proxy);

@@ -1,6 +1,7 @@
 // faultline's Toxiproxy-compatible proxy server, started in-process by the harness (or on its own by
 // `faultline proxy`). The API listens on loopback only: whoever reaches it can cut and slow links.
 import http from 'node:http';
+import { Toxiproxy } from 'toxiproxy-node-client';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../../errors.ts';
@@ -30,6 +31,11 @@ export class StartedProxyServer implements AsyncDisposable {
   /** Base URL for toxiproxy-node-client: `new Toxiproxy(server.url)`. */
   get url(): string {
     return `http://${formatHostPort({ host: this.host, port: this.port })}`;
+  }
+
+  /** A toxiproxy-node-client for this server. */
+  client(): Toxiproxy {
+    return new Toxiproxy(this.url);
   }
 
   /** Close every proxy (listeners and live connections), then the API. Idempotent. */
