@@ -1,0 +1,35 @@
+// `faultline report DIR` regenerates a stored run's report.html (and the store index when DIR sits in a
+// store); `faultline report --index [STORE]` regenerates store/index.html alone.
+import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.ts';
+
+/** The store a run folder belongs to: store/<scenario>/<run>/ → store/, when that looks like a store. */
+export async function storeOf(runDir: string): Promise<string | null> {
+  const store = path.dirname(path.dirname(path.resolve(runDir)));
+  const isDir = await stat(store).then((s) => s.isDirectory(), () => false);
+  const named = path.basename(store) === 'store' || (await stat(path.join(store, 'index.html')).then(() => true, () => false));
+  return isDir && named ? store : null;
+}
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('regenerate report.html of a stored run (and the store index), or the index alone with --index')
+    .argument('[dir]', 'run folder (store/<scenario>/<timestamp>/)')
+    .option('--index [store]', 'regenerate store/index.html (default store: ./store)')
+    .action(async (dir: string | undefined, opts: { index?: string | boolean }) => {
+      const { writeRunReport } = await import('../../reports/report.ts');
+      const { writeIndex } = await import('../../reports/index-page.ts');
+      if (opts.index !== undefined) {
+        const store = typeof opts.index === 'string' ? opts.index : dir ?? 'store';
+        console.log(await writeIndex(store));
+        return;
+      }
+      if (!dir) throw new UsageError('report needs a run folder (faultline report DIR) or --index [STORE]');
+      console.log(await writeRunReport(dir));
+      const store = await storeOf(dir);
+      if (store) console.log(await writeIndex(store));
+    });
+}

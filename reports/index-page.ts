@@ -1,0 +1,78 @@
+// store/index.html: every stored run, newest first, and side-by-side comparisons of runs of the same
+// scenario on different targets or seeds. The scenario runner calls writeIndex after every run;
+// `faultline report` calls it too. Only result.json and the cached run stats are read.
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Validity } from '../harness/checker/result.ts';
+import { readResult } from './run-folder.ts';
+import { runStats, type RunStats } from './run-stats.ts';
+import { renderPage } from './page.ts';
+import { UsageError } from '../harness/errors.ts';
+
+export interface IndexedRun {
+  /** Run folder relative to the store, with '/' separators. */
+  dir: string;
+  report: string | null;
+  scenario: string;
+  target: string;
+  runtime: string;
+  seed: number | null;
+  startedAt: string;
+  durationMs: number | null;
+  ops: number | null;
+  valid: Validity;
+  summary: string;
+  checks: { checker: string; valid: Validity }[];
+  metrics: Record<string, number>;
+  stats: RunStats | null;
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+const exists = (file: string) => stat(file).then(() => true, () => false);
+
+/** One run folder as an index row, or null when the folder holds no run. */
+async function indexRun(storeDir: string, scenarioDir: string, name: string): Promise<IndexedRun | null> {
+  const dir = path.join(storeDir, scenarioDir, name);
+  const hasHistory = await exists(path.join(dir, 'history.jsonl'));
+  const r = await readResult(dir).catch(() => null);
+  if (!r && !hasHistory) return null;
+  const created = r?.startedAt ?? (await stat(dir)).mtime.toISOString();
+  return {
+    dir: `${scenarioDir}/${name}`, report: (await exists(path.join(dir, 'report.html'))) ? `${scenarioDir}/${name}/report.html` : null,
+    scenario: r?.scenario ?? scenarioDir, target: r?.target ?? '?', runtime: r?.runtime ?? '?', seed: r?.seed ?? null,
+    startedAt: created, durationMs: r?.durationMs ?? null, ops: r?.ops ?? null, valid: r?.valid ?? 'unknown',
+    summary: r?.summary ?? 'no result.json: the run did not finish',
+    checks: (r?.checks ?? []).map((c) => ({ checker: String(c.checker), valid: c.valid })), metrics: r?.metrics ?? {},
+    stats: await runStats(dir).catch(() => null),
+  };
+}
+
+/** Every run under store/<scenario>/<run>/, newest first. */
+export async function listRuns(storeDir: string): Promise<IndexedRun[]> {
+  const runs: IndexedRun[] = [];
+  for (const scenario of await subdirs(storeDir)) {
+    for (const name of await subdirs(path.join(storeDir, scenario))) {
+      const run = await indexRun(storeDir, scenario, name);
+      if (run) runs.push(run);
+    }
+  }
+  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.dir.localeCompare(a.dir));
+}
+
+export async function renderIndex(storeDir: string): Promise<string> {
+  const info = await stat(storeDir).catch(() => null);
+  if (!info?.isDirectory()) throw new UsageError(`not a store folder: ${storeDir}`);
+  const runs = await listRuns(storeDir);
+  return renderPage({ title: `faultline runs — ${runs.length} in ${path.basename(path.resolve(storeDir))}`, app: 'index', data: { generatedAt: new Date().toISOString(), runs }, charts: false });
+}
+
+/** Writes storeDir/index.html; returns its path. */
+export async function writeIndex(storeDir: string): Promise<string> {
+  const out = path.join(storeDir, 'index.html');
+  await writeFile(out, await renderIndex(storeDir));
+  return out;
+}
