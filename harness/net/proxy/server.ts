@@ -12,7 +12,7 @@ import { formatHostPort, isLoopback } from './address.ts';
 export interface ProxyServerOptions {
   /** Loopback address for the API (default 127.0.0.1). */
   host?: string;
-  /** API port (default 8474, Toxiproxy's); 0 picks a free one. */
+  /** API port; default 0 = a free one (the `faultline proxy` command defaults to Toxiproxy's 8474). */
   port?: number;
   /** Receives one short line per API call. */
   log?: (line: string) => void;
@@ -61,7 +61,7 @@ export class ProxyServer {
     const proxies = new ProxyCollection();
     const server = http.createServer(createApi(proxies, options.log ?? (() => {})));
     server.keepAliveTimeout = 5000;
-    server.listen({ host, port: options.port ?? 8474, exclusive: true });
+    server.listen({ host, port: options.port ?? 0, exclusive: true });
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
     return new StartedProxyServer(server, proxies, host, port);
