@@ -50,6 +50,7 @@ function checkHostNames(hosts: string[]): void {
   if (hosts.length === 0 || hosts.length > 100) throw new UsageError(`netns runtime needs 1 to 100 hosts, got ${hosts.length}`);
   for (const h of hosts) if (!/^[a-z0-9][a-z0-9-]{0,15}$/i.test(h)) throw new UsageError(`host name '${h}' must be 1-16 letters, digits or dashes`);
   if (new Set(hosts).size !== hosts.length) throw new UsageError(`host names must be unique: ${hosts.join(', ')}`);
+  if (hosts.includes('br')) throw new UsageError("host name 'br' is reserved for the bridge namespace");
 }
 
 /** A fresh 4-hex-digit run id whose ledger we created exclusively and no namespace uses. */

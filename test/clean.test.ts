@@ -1,0 +1,100 @@
+// Leftovers of runs that did not end normally. A run killed with SIGKILL cannot clean up, so its
+// ledger must let `faultline clean` remove every namespace, link, process and folder it made; a run
+// stopped with SIGTERM cleans up by itself; and clean never touches a run that is still going.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cleanup } from '../harness/cleanup.ts';
+import netns from '../harness/runtime/netns/index.ts';
+import { leftoversOf } from '../harness/runtime/netns/leftovers.ts';
+import { ledgerDir } from '../harness/runtime/netns/ledger.ts';
+import { runCommand, waitFor } from '../harness/runtime/process.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LOG_DIR = '/tmp/faultline-test-clean-logs';
+
+interface ChildRun {
+  child: ChildProcess;
+  runId: string;
+  pids: { pid: number; start: number | undefined; name: string }[];
+}
+
+/** A faultline-like process: builds a 2-host run with a daemon per host and a partition, then waits. */
+async function startRun(handleSignals: boolean): Promise<ChildRun> {
+  const code = `
+    import netns from '${ROOT}/harness/runtime/netns/index.ts';
+    import { Cleanup, cleanupOnSignals } from '${ROOT}/harness/cleanup.ts';
+    import { pidStartTime } from '${ROOT}/harness/runtime/process.ts';
+    const cleanup = new Cleanup();
+    if (${handleSignals}) cleanupOnSignals(cleanup);
+    const rt = await netns.create({ hosts: ['n1', 'n2'], logDir: '${LOG_DIR}', cleanup, log: () => {} });
+    const pids = [];
+    for (const h of rt.hosts) {
+      const p = await h.spawn({ name: 'sleeper', command: 'sleep', args: ['30'] });
+      pids.push({ pid: p.pid, start: pidStartTime(p.pid), name: h.name });
+    }
+    await rt.network.partition({ n1: ['n2'], n2: ['n1'] });
+    console.log(JSON.stringify({ runId: rt.runId, pids }));
+    setTimeout(() => {}, 30000);
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const line = await waitFor('the child run to report its run id', 30_000, () => (out.includes('\n') ? out.split('\n')[0] : undefined));
+  return { child, ...(JSON.parse(line) as Omit<ChildRun, 'child'>) };
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+async function faultlineClean(): Promise<string> {
+  const r = await runCommand(process.execPath, ['--import', 'tsx', path.join(ROOT, 'harness/cli.ts'), 'clean'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+describe('faultline clean @integration', function () {
+  this.timeout(60_000);
+
+  before(async function () {
+    if (await netns.unavailable()) this.skip();
+  });
+
+  it('removes everything a SIGKILLed run left behind, as listed in its ledger', async () => {
+    const run = await startRun(false);
+    run.child.kill('SIGKILL');
+    await exited(run.child);
+    const left = await leftoversOf(run.runId, run.pids);
+    for (const what of [`namespace fl-${run.runId}-n1`, `namespace fl-${run.runId}-br`, `link fl-${run.runId}-h`, `file /tmp/fl-${run.runId}`, 'process']) {
+      assert.ok(left.some((l) => l.startsWith(what)), `a killed run should leave ${what}; found ${left.join(' | ')}`);
+    }
+    assert.ok(existsSync(path.join(ledgerDir(), `${run.runId}.json`)));
+
+    const out = await faultlineClean();
+    assert.match(out, new RegExp(`removed namespace fl-${run.runId}-n1`));
+    assert.match(out, new RegExp(`killed pid ${run.pids[0].pid} `));
+    await waitFor(`run ${run.runId} to be gone`, 5000, async () => (await leftoversOf(run.runId, run.pids)).length === 0);
+    assert.deepEqual(await leftoversOf(run.runId, run.pids), []);
+  });
+
+  it('a run stopped with SIGTERM cleans up after itself', async () => {
+    const run = await startRun(true);
+    run.child.kill('SIGTERM');
+    assert.equal(await exited(run.child), 143);
+    assert.deepEqual(await leftoversOf(run.runId, run.pids), []);
+  });
+
+  it('leaves runs whose owner is alive alone', async () => {
+    const cleanup = new Cleanup();
+    try {
+      const rt = await netns.create({ hosts: ['n1'], logDir: LOG_DIR, cleanup, log: () => {} });
+      const out = await faultlineClean();
+      assert.match(out, new RegExp(`run ${rt.runId} is still running \\(pid ${process.pid}\\), left alone`));
+      const left = await leftoversOf(rt.runId);
+      assert.ok(left.includes(`namespace fl-${rt.runId}-n1`), left.join(' | '));
+    } finally {
+      assert.deepEqual(await cleanup.runAll(), []);
+    }
+  });
+});
