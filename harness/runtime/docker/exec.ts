@@ -1,0 +1,155 @@
+// Processes inside a node container. The container's main process is an idle init; daemons are
+// started with the engine's exec API (through testcontainers' dockerode), their output streamed into
+// the run's log folder. The pid a ContainerProcess exposes is the daemon's pid on this machine (the
+// engine runs here, so container processes are visible in our pid namespace): signals, SIGSTOP/
+// SIGCONT and SIGKILL go straight to the daemon, as on netns, and the container keeps running, so a
+// killed node restarts with the same address and the same mapped ports.
+import { createWriteStream } from 'node:fs';
+import { constants } from 'node:os';
+import { PassThrough, type Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { HarnessError } from '../../errors.ts';
+import { pidAlive, waitFor } from '../process.ts';
+import type { ExecResult, HostProcess } from '../types.ts';
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+export interface ExecSpec {
+  cmd: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+
+/** The engine reports a death by signal N as exit code 128+N. */
+function toExit(code: number | null): Exit {
+  if (code !== null && code > 128 && signalNames.has(code - 128)) return { code: null, signal: signalNames.get(code - 128)! };
+  return { code, signal: null };
+}
+
+/** Creates and starts an exec; resolves with the attached (multiplexed) stream. */
+async function startExec(container: Dockerode.Container, spec: ExecSpec, stdin: boolean): Promise<{ exec: Dockerode.Exec; stream: Duplex }> {
+  const exec = await container.exec({
+    Cmd: spec.cmd, AttachStdin: stdin, AttachStdout: true, AttachStderr: true, Tty: false,
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`), WorkingDir: spec.cwd,
+  });
+  const stream = (await exec.start({ hijack: true, stdin })) as Duplex;
+  return { exec, stream };
+}
+
+/** The daemon's pid on this machine, once the engine reports it (0 for a process already gone). */
+async function hostPid(exec: Dockerode.Exec, what: string): Promise<number> {
+  return waitFor(`the engine to report the pid of ${what}`, 10_000, async () => {
+    const info = await exec.inspect();
+    if (info.Pid > 0) return info.Pid;
+    return info.Running ? false : 0;
+  }, 20);
+}
+
+export class ContainerProcess implements HostProcess {
+  private exit: Exit | undefined;
+  /** Settles once the process has exited (never rejects). */
+  readonly exited: Promise<Exit>;
+
+  private constructor(readonly name: string, readonly pid: number, readonly logFile: string, ended: Promise<Exit>) {
+    this.exited = ended.then((e) => (this.exit = e));
+  }
+
+  /** Starts `spec` in `container`, stdout+stderr appended to `logFile`. */
+  static async start(modem: Dockerode['modem'], container: Dockerode.Container, name: string, spec: ExecSpec, logFile: string): Promise<ContainerProcess> {
+    const { exec, stream } = await startExec(container, spec, false);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    modem.demuxStream(stream, log, log);
+    const ended = new Promise<Exit>((resolve) => {
+      const done = () => {
+        log.end();
+        exec.inspect().then((i) => resolve(toExit(i.ExitCode)), () => resolve({ code: null, signal: null }));
+      };
+      stream.once('end', done);
+      stream.once('error', done);
+    });
+    return new ContainerProcess(name, await hostPid(exec, name), logFile, ended);
+  }
+
+  get alive(): boolean {
+    return this.exit === undefined;
+  }
+
+  async signal(signal: NodeJS.Signals): Promise<void> {
+    if (!this.alive || this.pid === 0) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  pause(): Promise<void> {
+    return this.signal('SIGSTOP');
+  }
+
+  resume(): Promise<void> {
+    return this.signal('SIGCONT');
+  }
+
+  async waitExit(timeoutMs: number): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HarnessError(`timed out after ${(timeoutMs / 1000).toFixed(1)}s waiting for ${this.name} (pid ${this.pid}) to exit`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.alive) return;
+    await this.signal('SIGCONT'); // a stopped process cannot act on SIGTERM
+    await this.signal('SIGTERM');
+    try {
+      await this.waitExit(graceMs);
+    } catch {
+      await this.signal('SIGKILL');
+      await this.waitExit(5000);
+    }
+  }
+}
+
+/** Runs a short command in `container` to completion, feeding `input` to its stdin; SIGKILLs it at the deadline. */
+export async function execOnce(modem: Dockerode['modem'], container: Dockerode.Container, spec: ExecSpec, opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const { exec, stream } = await startExec(container, spec, true);
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  err.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  modem.demuxStream(stream, out, err);
+  const ended = new Promise<void>((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+  stream.end(opts.input ?? ''); // closes the command's stdin
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  try {
+    if ((await Promise.race([ended, timedOut])) === 'timeout') {
+      const { Pid } = await exec.inspect();
+      if (Pid > 0 && pidAlive(Pid)) process.kill(Pid, 'SIGKILL');
+      stream.destroy();
+      throw new HarnessError(`timed out after ${(timeoutMs / 1000).toFixed(1)}s running ${spec.cmd.join(' ')} in the container`);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const info = await waitFor(`the exit code of ${spec.cmd[0]}`, 5000, async () => {
+    const i = await exec.inspect();
+    return i.Running ? false : i;
+  }, 10);
+  return { code: info.ExitCode ?? 128, stdout, stderr };
+}

@@ -1,0 +1,134 @@
+// One node of the docker runtime: a container from a locally built fl- image, on the run's network
+// under its host name as alias, with NET_ADMIN (for partitions) and an init as PID 1 that idles and
+// reaps. The repo is mounted read-only at its own path (targets find their files, e.g. the WSGI app)
+// and the host's folder is a bind mount at the same path on both sides, so a config written by the
+// harness or by a process inside is the same file. Services listen on their conventional ports; the
+// harness reaches the published ones through mapped loopback ports, the rest at the node's address.
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import type { ContainerRuntimeClient } from 'testcontainers';
+import type { Cleanup } from '../../cleanup.ts';
+import { HarnessError } from '../../errors.ts';
+import type { ExecResult, Host, HostProcess, ProcessSpec } from '../types.ts';
+import { NEVER_PULL, tc } from './engine.ts';
+import { ContainerProcess, execOnce } from './exec.ts';
+import type { NodeImage } from './images.ts';
+
+const READY_DEADLINE_MS = 30_000;
+
+export interface NodeSpec {
+  runId: string;
+  name: string;
+  image: NodeImage;
+  network: string;
+  address: string;
+  dir: string;
+  repoRoot: string;
+  labels: Record<string, string>;
+}
+
+/** testcontainers' GenericContainer with what its builder does not offer: an init, a fixed address
+ *  and alias on our network in one step, and ports published on 127.0.0.1 only. */
+class NodeContainer extends tc.GenericContainer {
+  constructor(spec: NodeSpec) {
+    super(spec.image.image);
+    this.hostConfig.Init = true;
+    this.hostConfig.PortBindings = Object.fromEntries(spec.image.ports.map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]));
+    this.createOpts.ExposedPorts = Object.fromEntries(spec.image.ports.map((p) => [`${p}/tcp`, {}]));
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [spec.network]: { Aliases: [spec.name], IPAMConfig: { IPv4Address: spec.address } } } };
+  }
+}
+
+/** Creates and starts the node's container; its removal is registered in `undo` before it exists. */
+export async function startNode(client: ContainerRuntimeClient, spec: NodeSpec, undo: Cleanup): Promise<Dockerode.Container> {
+  const name = `fl-${spec.runId}-${spec.name}`;
+  undo.add(`container ${name}`, () => removeContainer(client, name));
+  const started = await new NodeContainer(spec)
+    .withName(name)
+    .withHostname(spec.name)
+    .withLabels(spec.labels)
+    .withNetworkMode(spec.network)
+    .withAddedCapabilities('NET_ADMIN')
+    .withPullPolicy(NEVER_PULL)
+    .withBindMounts([
+      { source: spec.repoRoot, target: spec.repoRoot, mode: 'ro' },
+      { source: spec.dir, target: spec.dir, mode: 'rw' },
+    ])
+    .withCommand(['sleep', 'infinity'])
+    .withWaitStrategy(tc.Wait.forSuccessfulCommand('iptables -w 5 -S INPUT'))
+    .withStartupTimeout(READY_DEADLINE_MS)
+    .start();
+  return client.container.getById(started.getId());
+}
+
+/** Removes a container and its anonymous volumes; a container already gone is fine. */
+export async function removeContainer(client: ContainerRuntimeClient, idOrName: string): Promise<void> {
+  try {
+    await client.container.getById(idOrName).remove({ force: true, v: true });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+}
+
+/** Loopback ports the engine mapped to the container's published ports. */
+async function mappedPorts(container: Dockerode.Container): Promise<Map<number, number>> {
+  const info = await container.inspect();
+  const ports = new Map<number, number>();
+  for (const [key, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+    const hostPort = bindings?.find((b) => b.HostIp === '127.0.0.1')?.HostPort;
+    if (hostPort) ports.set(Number(key.split('/')[0]), Number(hostPort));
+  }
+  return ports;
+}
+
+export interface HostContext {
+  client: ContainerRuntimeClient;
+  logDir: string;
+  cleanup: Cleanup;
+}
+
+export class ContainerHost implements Host {
+  private ports: Promise<Map<number, number>> | undefined;
+
+  constructor(
+    readonly name: string,
+    /** The node's address on the run's network (10.77.k.x). */
+    readonly address: string,
+    readonly dir: string,
+    readonly container: Dockerode.Container,
+    private readonly ctx: HostContext,
+  ) {}
+
+  port(base: number): number {
+    return base;
+  }
+
+  /** A published port through its loopback mapping (read from the engine; again after `forgetPorts`),
+   *  any other port at the node's own address, which the harness reaches through the network's gateway. */
+  async endpoint(base: number): Promise<{ host: string; port: number }> {
+    this.ports ??= mappedPorts(this.container);
+    const mapped = (await this.ports).get(base);
+    return mapped === undefined ? { host: this.address, port: base } : { host: '127.0.0.1', port: mapped };
+  }
+
+  /** Mapped ports change when a container is restarted: call this after one. */
+  forgetPorts(): void {
+    this.ports = undefined;
+  }
+
+  async peerEndpoint(_from: Host, base: number): Promise<{ host: string; port: number }> {
+    return { host: this.name, port: base };
+  }
+
+  async spawn(spec: ProcessSpec): Promise<HostProcess> {
+    const logFile = path.join(this.ctx.logDir, `${this.name}-${spec.name}.log`);
+    const proc = await ContainerProcess.start(this.ctx.client.container.dockerode.modem, this.container, spec.name, { cmd: [spec.command, ...spec.args], env: spec.env, cwd: spec.cwd ?? this.dir }, logFile);
+    this.ctx.cleanup.add(`${spec.name} on ${this.name} (pid ${proc.pid})`, () => proc.stop());
+    return proc;
+  }
+
+  exec(command: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
+    if (!command) throw new HarnessError(`empty command for ${this.name}`);
+    return execOnce(this.ctx.client.container.dockerode.modem, this.container, { cmd: [command, ...args], cwd: this.dir }, opts);
+  }
+}

@@ -1,0 +1,139 @@
+// The container runtime (`--runtime docker`): every host is a container from a locally built fl-
+// image (docker/setup.sh), started through testcontainers on a user-defined network fl-<run>, so the
+// same targets and nemeses run unchanged in containers. No registry is reachable: images are never
+// pulled, and testcontainers' reaper is replaced by labels plus `faultline clean`. Everything is
+// registered for undo the moment it exists; a failed start removes what it started and rethrows.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ContainerRuntimeClient } from 'testcontainers';
+import { Cleanup } from '../../cleanup.ts';
+import { HarnessError, UsageError } from '../../errors.ts';
+import { Ledger } from '../netns/ledger.ts';
+import { pidStartTime } from '../process.ts';
+import type { Runtime, RuntimeFactory, RuntimeOptions } from '../types.ts';
+import { cleanLeftovers } from './clean.ts';
+import { engine, LABEL, requireImage } from './engine.ts';
+import { ContainerHost, startNode } from './host.ts';
+import { imageFor } from './images.ts';
+import { ContainerNetwork, createRunNetwork, type RunNetwork } from './network.ts';
+
+/** The repo root, mounted read-only into every container at the same path. */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface DockerRuntimeOptions extends RuntimeOptions {
+  /** Image per host name, overriding the choice by name (see images.ts). */
+  images?: Record<string, string>;
+}
+
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  constructor(readonly runId: string, readonly hosts: readonly ContainerHost[], readonly network: ContainerNetwork, readonly networkName: string) {}
+
+  host(name: string): ContainerHost {
+    const h = this.hosts.find((x) => x.name === name);
+    if (!h) throw new HarnessError(`no host '${name}' in run ${this.runId} (hosts: ${this.hosts.map((x) => x.name).join(', ')})`);
+    return h;
+  }
+}
+
+function checkHostNames(hosts: string[]): void {
+  if (hosts.length === 0 || hosts.length > 100) throw new UsageError(`docker runtime needs 1 to 100 hosts, got ${hosts.length}`);
+  for (const h of hosts) if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(h)) throw new UsageError(`host name '${h}' must be 1-16 lower-case letters, digits or dashes`);
+  if (new Set(hosts).size !== hosts.length) throw new UsageError(`host names must be unique: ${hosts.join(', ')}`);
+}
+
+/** A fresh run id, claimed through the same ledger folder netns and local runs use, so ids never clash. */
+function claimRun(): Ledger {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const ledger = Ledger.claim(randomBytes(2).toString('hex'), 'docker');
+    if (ledger) return ledger;
+  }
+  throw new HarnessError('could not find a free run id (run `faultline clean`?)');
+}
+
+/** The labels every container and network of this run carries. */
+function runLabels(runId: string): Record<string, string> {
+  return { [LABEL.marker]: '1', [LABEL.run]: runId, [LABEL.ownerPid]: String(process.pid), [LABEL.ownerStart]: String(pidStartTime(process.pid) ?? '') };
+}
+
+/** /tmp/fl-<run>, holding each host's bind-mounted folder; undone last but the ledger. */
+function makeRunDir(ledger: Ledger, undo: Cleanup): string {
+  const runDir = `/tmp/fl-${ledger.data.runId}`;
+  mkdirSync(runDir, { recursive: true });
+  ledger.add('dirs', runDir);
+  undo.add(`folder ${runDir}`, () => {
+    rmSync(runDir, { recursive: true, force: true });
+    ledger.drop('dirs', runDir);
+  });
+  return runDir;
+}
+
+async function addNetwork(client: ContainerRuntimeClient, runId: string, undo: Cleanup): Promise<RunNetwork> {
+  const net = await createRunNetwork(client, runId, runLabels(runId));
+  undo.add(`network ${net.name}`, async () => {
+    try {
+      await net.network.remove();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+  });
+  return net;
+}
+
+async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
+  checkHostNames(opts.hosts);
+  mkdirSync(opts.logDir, { recursive: true });
+  const client = await engine();
+  const images = opts.hosts.map((h) => imageFor(h, opts.images));
+  for (const image of new Set(images.map((i) => i.image))) await requireImage(client, image);
+  const ledger = claimRun();
+  const runId = ledger.data.runId;
+  const undo = new Cleanup();
+  undo.add(`ledger of run ${runId}`, () => ledger.remove());
+  // one entry in the caller's cleanup runs every undo of this runtime, newest first
+  opts.cleanup.add(`docker runtime ${runId}`, async () => {
+    for (const e of await undo.runAll()) opts.log(`faultline: ${e}`);
+  });
+  try {
+    const runDir = makeRunDir(ledger, undo);
+    const net = await addNetwork(client, runId, undo);
+    // allSettled: every host has started or failed before anything is undone
+    const settled = await Promise.allSettled(opts.hosts.map(async (name, i) => {
+      const dir = path.join(runDir, name);
+      mkdirSync(dir, { recursive: true });
+      const address = `10.77.${net.k}.${i + 2}`;
+      const spec = { runId, name, image: images[i], network: net.name, address, dir, repoRoot: REPO_ROOT, labels: { ...runLabels(runId), 'faultline.host': name } };
+      const container = await startNode(client, spec, undo);
+      return new ContainerHost(name, address, dir, container, { client, logDir: opts.logDir, cleanup: undo });
+    }));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const hosts = settled.map((s) => (s as PromiseFulfilledResult<ContainerHost>).value);
+    opts.log(`faultline: docker run ${runId} on network ${net.name} (10.77.${net.k}.0/24): ${hosts.map((h) => `${h.name}=${h.address}`).join(' ')}`);
+    return new DockerRuntime(runId, hosts, new ContainerNetwork(runId, hosts), net.name);
+  } catch (err) {
+    for (const e of await undo.runAll()) opts.log(`faultline: ${e}`);
+    throw err;
+  }
+}
+
+async function unavailable(): Promise<string | undefined> {
+  try {
+    const client = await engine();
+    if (client.info.containerRuntime.host !== 'localhost') return `the Docker engine at ${client.info.containerRuntime.host} is not on this machine (faultline signals container processes directly)`;
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+const factory: RuntimeFactory & { create(opts: DockerRuntimeOptions): Promise<Runtime>; clean(log: (line: string) => void, opts?: { all?: boolean }): Promise<void> } = {
+  kind: 'docker',
+  unavailable,
+  create,
+  clean: async (log, opts) => cleanLeftovers(await engine(), log, opts ?? {}),
+};
+
+export default factory;
