@@ -1,0 +1,134 @@
+// The linearizability checker: splits a history into independent partitions (P-compositionality),
+// searches each within one shared time and memory budget, stops at the first illegal partition and
+// shrinks it into a small counterexample. Used by `faultline check` and by scenarios (as a Checker).
+import { performance } from 'node:perf_hooks';
+import type { Op } from '../history/op.ts';
+import type { Locate } from '../history/pair.ts';
+import type { Model } from './models/model.ts';
+import { modelByName } from './models/registry.ts';
+import type { CheckOp } from './prepared.ts';
+import { prepareHistory } from './prepared.ts';
+import type { CheckResult, Checker, Counterexample, LinearizabilityDetails } from './result.ts';
+import type { SearchBudget } from './search.ts';
+import { LinearizationSearch } from './search.ts';
+import { blockingOp, describe, explain, recordsOf, shrink } from './counterexample.ts';
+
+export interface LinearizabilityOptions {
+  /** Seconds for the whole check, counterexample included (default 60). */
+  timeLimitS?: number;
+  /** Resident memory ceiling in MB (default 1024). */
+  memoryLimitMb?: number;
+  /** Shrink a violation into a minimal counterexample (default true). */
+  minimize?: boolean;
+  /** Names the source of a history position in error messages (file:line). */
+  locate?: Locate;
+}
+
+export const DEFAULT_TIME_LIMIT_S = 60;
+export const DEFAULT_MEMORY_LIMIT_MB = 1024;
+const FIRST_QUOTA = 20_000;
+
+export interface LinearizabilityResult extends CheckResult {
+  details: LinearizabilityDetails & Record<string, unknown>;
+}
+
+export function linearizabilityChecker(modelName: string, opts: LinearizabilityOptions = {}): Checker {
+  const model = modelByName(modelName);
+  return { name: 'linearizable', check: (history) => checkLinearizability(model, history, opts) };
+}
+
+export function checkLinearizability(modelOrName: Model | string, history: readonly Op[], opts: LinearizabilityOptions = {}): LinearizabilityResult {
+  const model = typeof modelOrName === 'string' ? modelByName(modelOrName) : modelOrName;
+  const started = performance.now();
+  const budget = budgetFrom(opts, started);
+  const prepared = prepareHistory(model, history, opts.locate);
+  const keys = [...prepared.partitions.keys()];
+  const details: LinearizabilityDetails = { model: model.name, ops: prepared.total, elapsedMs: 0 };
+  if (model.partitionKey) details.partitions = { total: keys.length, done: 0 };
+  let explored = 0, done = 0;
+  const finish = (valid: CheckResult['valid'], summary: string, violations?: CheckResult['violations']): LinearizabilityResult => {
+    details.elapsedMs = round(performance.now() - started);
+    details.peakRssMb = peakRssMb();
+    if (details.partitions) details.partitions.done = done;
+    return { checker: 'linearizable', valid, summary, ...(violations ? { violations } : {}), details };
+  };
+  // Partitions take turns with a step quota that doubles per round, so an easy violation in one key is
+  // found before a hard key exhausts the budget (Porcupine gets the same effect by running them in parallel).
+  let pending = keys, quota = FIRST_QUOTA;
+  const searches = new Map<string, LinearizationSearch>();
+  while (pending.length > 0) {
+    const stillPending: string[] = [];
+    const last = pending.length === 1;
+    for (const key of pending) {
+      const ops = prepared.partitions.get(key)!;
+      let search = searches.get(key);
+      if (!search) searches.set(key, (search = new LinearizationSearch(model, ops)));
+      const out = search.run(last ? budget : { ...budget, maxSteps: quota });
+      explored += out.explored;
+      if (out.result !== 'unknown' || out.reason !== 'steps') searches.delete(key);
+      if (out.result === 'ok') { done++; continue; }
+      if (out.result === 'unknown' && out.reason === 'steps') { stillPending.push(key); continue; }
+      if (out.result === 'unknown') {
+        const prefix = out.longestPrefix.map((id) => ops[id].op.invokeIndex);
+        details.budget = { reason: out.reason, explored, note: budgetNote(out.reason, opts, done, keys.length, prefix.length, ops.length, key) };
+        (details as LinearizabilityResult['details']).search = { key, longestPrefix: prefix };
+        return finish('unknown', `unknown: ${details.budget.note}`);
+      }
+      if (details.partitions) details.partitions.failed = [key];
+      const failing = ops[blockingOp(ops, out.longestPrefix)];
+      (details as LinearizabilityResult['details']).search = {
+        key, longestPrefix: out.longestPrefix.map((id) => ops[id].op.invokeIndex), failingOp: failing?.op.invokeIndex ?? -1,
+      };
+      const cx = opts.minimize === false ? undefined : counterexample(model, ops, out.longestPrefix, budget, history, model.partitionKey ? key : undefined);
+      if (cx) details.counterexample = cx;
+      const summary = violationSummary(model, cx, failing, model.partitionKey ? key : undefined);
+      return finish(false, summary, [{ message: summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] }]);
+    }
+    pending = stillPending;
+    quota *= 2;
+  }
+  const scope = details.partitions ? ` over ${keys.length} independent key${keys.length === 1 ? '' : 's'}` : '';
+  return finish(true, `linearizable: all ${prepared.total} operations${scope} have a valid order (${model.name})`);
+}
+
+function counterexample(model: Model, ops: CheckOp[], prefix: number[], budget: SearchBudget, history: readonly Op[], key?: string): Counterexample {
+  const small = shrink(model, ops, prefix, budget);
+  const why = explain(model, small);
+  const cx: Counterexample = { ops: recordsOf(small, history), longestPrefix: why.longestPrefix, failingOp: why.failingOp, candidates: why.candidates };
+  if (key !== undefined) cx.key = key;
+  return cx;
+}
+
+function violationSummary(model: Model, cx: Counterexample | undefined, failing: CheckOp | undefined, key?: string): string {
+  const where = key !== undefined ? ` on key ${JSON.stringify(key)}` : '';
+  if (!cx || cx.failingOp < 0) {
+    const what = failing ? `${describe(model, failing.input, failing.output)} by process ${failing.op.process}` : 'an operation';
+    return `not linearizable${where}: ${what} (op ${failing?.op.invokeIndex}) has no valid place in any order of the operations`;
+  }
+  const op = cx.ops.find((o) => o.index === cx.failingOp);
+  const states = [...new Set(cx.candidates.map((c) => c.state))].slice(0, 3).join(' or ');
+  const pairs = cx.ops.filter((o) => o.type === 'invoke').length;
+  return `not linearizable${where}: in every order of these ${pairs} operations, process ${op?.process} ${op?.f} (op ${cx.failingOp}) finds the state ${states}, which its result contradicts`;
+}
+
+function budgetFrom(opts: LinearizabilityOptions, started: number): SearchBudget {
+  const limitBytes = (opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 2 ** 20;
+  const headroom = Math.max(limitBytes - process.memoryUsage.rss(), 8 * 2 ** 20);
+  return {
+    deadline: started + (opts.timeLimitS ?? DEFAULT_TIME_LIMIT_S) * 1000,
+    maxCacheBytes: headroom * 0.5,
+    maxRssBytes: limitBytes,
+  };
+}
+
+function budgetNote(reason: 'time' | 'memory' | 'steps', opts: LinearizabilityOptions, done: number, total: number, prefix: number, size: number, key: string): string {
+  const limit = reason === 'time' ? `time limit of ${opts.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s` : `memory limit of ${opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB} MB`;
+  const keyText = total > 1 ? ` (${done} of ${total} keys verified; stopped in key ${JSON.stringify(key)})` : '';
+  return `the ${limit} ran out before the search finished${keyText}; the longest linearizable prefix reached covers ${prefix} of ${size} operations`;
+}
+
+export function peakRssMb(): number {
+  return round(process.resourceUsage().maxRSS / 1024);
+}
+
+const round = (x: number): number => Math.round(x * 10) / 10;

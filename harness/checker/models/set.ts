@@ -1,0 +1,45 @@
+// A grow-only set: add v, read → all values added so far (order ignored). States are sorted arrays
+// of canonical values so that equal sets compare and hash equally.
+import type { Model } from './model.ts';
+import { ILLEGAL, UNKNOWN } from './model.ts';
+import { canonical, expectFunction, hashValue, show } from './values.ts';
+
+type Value = null | number | string | boolean;
+type SetState = readonly Value[];
+export interface SetInput { f: 'add' | 'read'; value: Value }
+
+const order = (a: Value, b: Value): number => {
+  const ka = `${typeof a}:${String(a)}`, kb = `${typeof b}:${String(b)}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+const same = (a: SetState, b: SetState): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+export const set: Model<SetState, SetInput, SetState | null> = {
+  name: 'set',
+  description: 'add v / read → all values added (as a list, order ignored)',
+  init: () => [],
+  prepare(op) {
+    expectFunction(op, ['add', 'read'], 'set');
+    if (op.f === 'add') return { input: { f: 'add', value: canonical(op.invokeValue) }, output: null };
+    const v = op.value;
+    if (v !== null && v !== undefined && !Array.isArray(v)) throw new Error(`set read must return a list, got ${show(v)}`);
+    const values = v ? [...new Set((v as unknown[]).map(canonical))].sort(order) : [];
+    return { input: { f: 'read', value: null }, output: values };
+  },
+  step(state, input, output) {
+    if (input.f === 'add') {
+      if (state.includes(input.value)) return { ok: true, state };
+      return { ok: true, state: [...state, input.value].sort(order) };
+    }
+    return output === UNKNOWN || same(state, output ?? []) ? { ok: true, state } : ILLEGAL;
+  },
+  hash(state) {
+    let h = state.length;
+    for (const v of state) h = Math.imul(h ^ hashValue(v), 0x01000193);
+    return h | 0;
+  },
+  equal: same,
+  readOnly: (input) => input.f === 'read',
+  describeOp: (input, output) => (input.f === 'add' ? `add ${show(input.value)}` : `read → ${output === UNKNOWN ? '?' : `{${(output ?? []).map(show).join(' ')}}`}`),
+  describeState: (state) => `{${state.map(show).join(' ')}}`,
+};
