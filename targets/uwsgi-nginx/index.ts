@@ -69,6 +69,8 @@ class UwsgiStack implements UwsgiCluster {
   private nginx: HostProcess | undefined;
   private paused: number[] = [];
   private readonly stoppedWorkers = new Set<number>();
+  /** Workers of a killed master, not yet seen gone. */
+  private orphans: number[] = [];
 
   constructor(
     readonly options: UwsgiNginxOptions, private readonly ctx: TargetContext, private readonly appHost: Host,
@@ -152,7 +154,7 @@ class UwsgiStack implements UwsgiCluster {
     this.stoppedWorkers.clear();
     this.paused = [];
     const master = await this.masterPid();
-    const workers = master === undefined ? [] : await this.childrenOf(this.appHost, master);
+    const workers = [...this.orphans.splice(0), ...(master === undefined ? [] : await this.childrenOf(this.appHost, master))];
     if (this.options.daemonize && master !== undefined) {
       await this.signal(this.appHost, [master], 'TERM');
       await this.waitGone([master, ...workers], 8000);
@@ -218,14 +220,17 @@ class UwsgiStack implements UwsgiCluster {
       await this.signal(this.nginxHost, pids, 'KILL');
       return;
     }
-    // only the master: its workers notice and exit by themselves (DESIGN.md); stragglers are killed
+    // only the master: its workers notice and exit by themselves (DESIGN.md); restart waits for them
     await this.signal(this.appHost, pids.slice(0, 1), 'KILL');
-    await this.waitGone(pids.slice(1), 5000);
+    this.orphans.push(...pids.slice(1));
   }
 
   async restart(node: string): Promise<void> {
     const t0 = performance.now();
-    if (node === 'app') await this.startApp();
+    if (node === 'app') {
+      await this.waitGone(this.orphans.splice(0), 5000); // the old workers still hold the socket
+      await this.startApp();
+    }
     else await this.startNginx();
     await this.waitServing(`${node} restarted`, this.ctx.startTimeoutMs);
     this.metrics[`${node}RestartMs`] = Math.round(performance.now() - t0);
