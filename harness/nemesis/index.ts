@@ -7,9 +7,10 @@ import { pause, pauseLeader } from './kinds/pause.ts';
 import { runNemesis as runSchedule, type NemesisEvent } from './run.ts';
 import { planSchedule as plan, type SchedulePlan } from './schedule.ts';
 import type { FaultContext, FaultKind, PlannedFault } from './types.ts';
+import { uwsgiFaults } from '../../targets/uwsgi-nginx/faults.ts';
 
 export const faultKinds: Record<string, FaultKind> = Object.fromEntries(
-  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, pause, pauseLeader].map((k) => [k.name, k]),
+  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, pause, pauseLeader, ...uwsgiFaults].map((k) => [k.name, k]),
 );
 
 /** A seeded schedule over the known fault kinds (unknown names are a UsageError). */
