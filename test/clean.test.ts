@@ -46,7 +46,8 @@ async function startRun(handleSignals: boolean): Promise<ChildRun> {
   return { child, ...(JSON.parse(line) as Omit<ChildRun, 'child'>) };
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 
 async function faultlineClean(): Promise<string> {
   const r = await runCommand(process.execPath, ['--import', 'tsx', path.join(ROOT, 'harness/cli.ts'), 'clean'], { timeoutMs: 30_000 });
@@ -96,5 +97,40 @@ describe('faultline clean @integration', function () {
     } finally {
       assert.deepEqual(await cleanup.runAll(), []);
     }
+  });
+});
+
+describe('faultline clean --all sweep @integration', function () {
+  this.timeout(30_000);
+
+  before(async function () {
+    if (await netns.unavailable()) this.skip();
+  });
+
+  it('removes prefixed namespaces with their processes, root links and commented root iptables rules', async () => {
+    // a prefix of our own, so the sweep cannot touch other runs going on at the same time
+    const prefix = `fl-t${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0')}`;
+    const { sweepPrefix } = await import('../harness/runtime/netns/clean.ts');
+    const sh = (...args: string[]) => runCommand(args[0], args.slice(1), { timeoutMs: 10_000 }).then((r) => assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`));
+    const lines: string[] = [];
+    let sleeper: ChildProcess | undefined;
+    try {
+      await sh('ip', 'netns', 'add', `${prefix}-x`);
+      sleeper = spawn('ip', ['netns', 'exec', `${prefix}-x`, 'sleep', '30'], { detached: true, stdio: 'ignore' });
+      const pid = String(sleeper.pid);
+      await waitFor('the sleeper to run inside', 5000, async () => (await runCommand('ip', ['netns', 'pids', `${prefix}-x`])).stdout.trim() === pid);
+      await sh('ip', 'link', 'add', 'name', `${prefix}-d`, 'type', 'veth', 'peer', 'name', `${prefix}-e`);
+      await sh('iptables', '-w', '5', '-A', 'INPUT', '-s', '10.77.255.253/32', '-j', 'ACCEPT', '-m', 'comment', '--comment', `${prefix} sweep test`);
+      await sweepPrefix((l) => lines.push(l), prefix);
+    } finally {
+      await sweepPrefix(() => {}, prefix); // whatever an assertion below would leave behind
+      if (sleeper) await exited(sleeper);
+    }
+    assert.ok(lines.some((l) => l.includes(`killed ${sleeper!.pid} in ${prefix}-x`)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.includes(`removed link ${prefix}-d`)), lines.join('\n'));
+    assert.ok(lines.some((l) => l.includes('removed iptables rule (filter)')), lines.join('\n'));
+    assert.deepEqual(await leftoversOf(prefix.slice(3)), []);
+    assert.doesNotMatch((await runCommand('iptables-save', [])).stdout, new RegExp(prefix));
+    await assert.rejects(sweepPrefix(() => {}, 'docker'), /only fl- names/);
   });
 });

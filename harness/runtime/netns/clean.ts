@@ -2,10 +2,10 @@
 // list (a run killed with SIGKILL never ran its undos), so it is safe while other runs are going on.
 // With `all` it also sweeps every fl- namespace, root-namespace fl- link, iptables rule with an fl-
 // comment and /tmp/fl-* folder, whoever made it — for a machine where nothing else runs.
-import { readdirSync, rmSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runChecked, sameProcess } from '../process.ts';
+import { pidAlive, runChecked, sameProcess } from '../process.ts';
 import { deleteLink, deleteNamespace, killNamespacePids, listLinks, listNamespaces } from './ip.ts';
 import { Ledger, ledgerDir, type LedgerData } from './ledger.ts';
 
@@ -25,6 +25,8 @@ export async function cleanLeftovers(log: Log, opts: { all?: boolean }): Promise
     rmSync(file, { force: true });
     log(`netns: removed ledger ${file}`);
   }
+  // a run killed between reserving its subnet and writing that into its ledger
+  removeSubnetLocks(log, (pid) => !pidAlive(pid));
   if (opts.all) await sweepEverything(log);
 }
 
@@ -64,34 +66,55 @@ async function removeNamespace(ns: string, log: Log): Promise<void> {
 
 /** --all: every fl- thing on the machine, ledger or not. */
 async function sweepEverything(log: Log): Promise<void> {
-  for (const ns of await listNamespaces()) if (ns.startsWith('fl-')) await removeNamespace(ns, log);
-  for (const link of await listLinks()) {
-    if (!link.startsWith('fl-')) continue;
-    await deleteLink(link);
-    log(`netns: removed link ${link}`);
-  }
-  await removeTaggedRules(log);
+  await sweepPrefix(log, 'fl-');
   for (const name of readdirSync(tmpdir())) {
     if (!RUN_DIR.test(name)) continue; // only netns run folders: other fl- folders belong to other tools
     rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
     log(`netns: removed ${path.join(tmpdir(), name)}`);
   }
+  removeSubnetLocks(log, () => true);
+}
+
+/** Namespaces and root-namespace links named `<prefix>…`, and root iptables rules whose comment
+ *  starts with `prefix`, with whatever runs inside those namespaces. */
+export async function sweepPrefix(log: Log, prefix: string): Promise<void> {
+  if (!prefix.startsWith('fl-')) throw new Error(`refusing to sweep '${prefix}': only fl- names are ours`);
+  for (const ns of await listNamespaces()) if (ns.startsWith(prefix)) await removeNamespace(ns, log);
+  for (const link of await listLinks()) {
+    if (!link.startsWith(prefix)) continue;
+    await deleteLink(link);
+    log(`netns: removed link ${link}`);
+  }
+  await removeTaggedRules(log, prefix);
+}
+
+/** Subnet reservations ("<run id> <pid>") for which `remove(pid)` says yes. */
+function removeSubnetLocks(log: Log, remove: (pid: number) => boolean): void {
   const dir = ledgerDir();
   for (const name of readdirSync(dir)) {
-    if (!/^subnet-.*\.lock$|\.json$|\.tmp$/.test(name)) continue;
+    if (!/^subnet-.*\.lock$/.test(name)) continue;
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(path.join(dir, name), 'utf8').split(' ')[1]);
+    } catch {
+      continue; // released meanwhile
+    }
+    if (!remove(pid)) continue;
     rmSync(path.join(dir, name), { force: true });
     log(`netns: removed ${path.join(dir, name)}`);
   }
 }
 
-/** Root-namespace iptables rules carrying an fl- comment: `-A CHAIN …` becomes `-D CHAIN …`. */
-async function removeTaggedRules(log: Log): Promise<void> {
+/** Root-namespace iptables rules whose comment starts with `prefix`: `-A CHAIN …` becomes `-D CHAIN …`. */
+async function removeTaggedRules(log: Log, prefix: string): Promise<void> {
   const dump = await runChecked('iptables-save', [], { timeoutMs: 10_000 }).catch(() => '');
   let table = 'filter';
   for (const line of dump.split('\n')) {
     if (line.startsWith('*')) table = line.slice(1).trim();
-    if (!line.startsWith('-A ') || !/--comment "?fl-/.test(line)) continue;
+    if (!line.startsWith('-A ')) continue;
     const args = splitRule(line);
+    const comment = args[args.indexOf('--comment') + 1];
+    if (!args.includes('--comment') || !comment.startsWith(prefix)) continue;
     args[0] = '-D';
     await runChecked('iptables', ['-w', '5', '-t', table, ...args], { timeoutMs: 10_000 });
     log(`netns: removed iptables rule (${table}) ${line}`);
