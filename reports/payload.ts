@@ -21,6 +21,8 @@ export interface CounterexampleView {
   failingOp: number;
   candidates: Counterexample['candidates'];
   faults: FaultWindow[];
+  /** Ops of the checker's counterexample left out to keep the drawing readable (farthest from the failing op). */
+  omitted: number;
 }
 
 export interface CheckView {
@@ -73,7 +75,7 @@ export interface PayloadInput {
 
 export const LIMITS = {
   faults: 1000, violations: 100, violationOps: 20, arrayItems: 200, specialItems: 2000,
-  stringChars: 2000, depth: 6, unsuccessfulSample: 200, slowestPerKind: 10, valueChars: 4000,
+  stringChars: 2000, depth: 6, counterexampleOps: 300, unsuccessfulSample: 200, slowestPerKind: 10, valueChars: 4000,
 };
 
 /** Truncates arrays, long strings and deep nesting; a cut array ends with {"__more": n}. */
@@ -138,14 +140,17 @@ function isCounterexample(x: unknown): x is Counterexample {
 }
 
 function counterexampleView(cx: Counterexample, faults: FaultWindow[], nodeOf: Map<number, string>): CounterexampleView {
-  const pairs = pairOps(cx.ops);
+  const all = pairOps(cx.ops);
+  const near = (p: PairedOp) => Math.abs(p.invokeIndex - cx.failingOp);
+  const pairs = all.length <= LIMITS.counterexampleOps ? all
+    : [...all].sort((a, b) => near(a) - near(b)).slice(0, LIMITS.counterexampleOps).sort((a, b) => a.invokeIndex - b.invokeIndex);
   const from = Math.min(...pairs.map((p) => p.start));
   const to = Math.max(...pairs.map((p) => p.end));
   const view: CounterexampleView = {
     ops: pairs.map((p) => opView(p, nodeOf.get(p.invokeIndex))),
     longestPrefix: (cx.longestPrefix ?? []).slice(0, 500), failingOp: cx.failingOp,
     candidates: (cx.candidates ?? []).slice(0, 50).map((c) => ({ order: c.order.slice(0, 200), state: describeValue(c.state, 500), rejected: describeValue(c.rejected, 500) })),
-    faults: faults.filter((w) => w.end >= from && w.start <= to),
+    faults: faults.filter((w) => w.end >= from && w.start <= to), omitted: all.length - pairs.length,
   };
   if (cx.key !== undefined) view.key = String(cx.key);
   return view;

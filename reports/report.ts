@@ -10,6 +10,9 @@ import { buildPayload, type ReportPayload } from './payload.ts';
 import { renderPage } from './page.ts';
 import { fmtDuration, writeStats } from './run-stats.ts';
 
+// The scenario runner loads this one module and calls both writeRunReport and writeIndex.
+export { writeIndex } from './index-page.ts';
+
 const VERDICT_TEXT: Record<string, string> = { true: 'valid', false: 'violation', unknown: 'unknown' };
 
 function runFacts(r: RunResult | null, folder: RunFolder): { label: string; value: string }[] {

@@ -74,6 +74,9 @@ describe('report in headless Chromium', function () {
     assert.equal(await page.isVisible('#inspector'), true);
     assert.match((await page.textContent('#inspector-title'))!, /^p0 read → 1/);
     assert.match((await page.textContent('#inspector'))!, /7 \(invoke\), 8 \(completion\)/);
+    await page.click('#cx-timeline-0 .bar[data-op="3"]');
+    assert.match((await page.textContent('#inspector-title'))!, /^p1 write 2/);
+    assert.doesNotMatch((await page.textContent('#inspector'))!, /null$/, 'an op without meta shows no stray text');
     await page.hover('tr.candidate >> nth=2');
     assert.equal(await page.locator('#cx-timeline-0 .bar.hl').count(), 4);
     await page.screenshot({ path: path.join(SHOTS, 'report-violation-details.png') });

@@ -102,6 +102,19 @@ describe('report HTML', () => {
     assert.ok(p.samples.unsuccessful.length > 0 && p.samples.unsuccessful.every((i) => p.ops[i].type !== 'ok'));
   });
 
+  it('keeps a huge counterexample to the ops nearest the failing op', async () => {
+    const history = syntheticHistory(4000).filter((o) => o.process !== 'nemesis');
+    const failingOp = history[2001].type === 'invoke' ? 2001 : 2000;
+    const run = path.join(dir, 'bigcx', 'store', 's', 'r1');
+    const { result } = violatingRun();
+    result.checks = [{ checker: 'linearizable', valid: false, summary: 'x', details: { model: 'register', counterexample: { ops: history, longestPrefix: [], failingOp, candidates: [] } } }];
+    await writeRunFolder(run, { history, result });
+    const cx = (await runPayload(run)).checks[0].counterexample!;
+    assert.equal(cx.ops.length, 300);
+    assert.ok(cx.omitted > 1500, String(cx.omitted));
+    assert.ok(cx.ops.some((o) => o.i === failingOp));
+  });
+
   it('skips a truncated last history line and says so', async () => {
     const run = path.join(dir, 'cut', 'store', 's', 'r1');
     const { history, result } = violatingRun();

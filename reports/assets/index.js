@@ -15,9 +15,9 @@ function runsTable() {
   return section('runs', `Runs (${D.runs.length})`,
     h('p', { class: 'muted small' }, `${counts.false} with a violation, ${counts.unknown} unknown, ${counts.true} valid. Generated ${D.generatedAt}.`),
     D.runs.length ? h('div', { class: 'tablewrap', style: 'max-height:none' }, table(
-      ['started', 'scenario', 'target', 'runtime', 'seed', 'verdict', 'duration', 'ops', 'report'],
-      D.runs.map((r) => ({ attrs: { class: 'run-row' }, cells: [r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.scenario, r.target, r.runtime, r.seed === null ? '–' : String(r.seed), h('span', { title: r.summary }, verdictBadge(r.valid)), r.durationMs === null ? '–' : fmtMs(r.durationMs), r.ops === null ? '–' : fmtNum(r.ops), runLink(r, 'report')] })),
-      { numeric: [false, false, false, false, true, false, true, true, false] })) : h('p', { class: 'muted' }, 'No runs stored yet. Run `npm run scenario -- <name>`.'));
+      ['started', 'scenario', 'target', 'runtime', 'seed', 'verdict', 'duration', 'ops', 'report', 'why'],
+      D.runs.map((r) => ({ attrs: { class: 'run-row' }, cells: [r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.scenario, r.target, r.runtime, r.seed === null ? '–' : String(r.seed), verdictBadge(r.valid), r.durationMs === null ? '–' : fmtMs(r.durationMs), r.ops === null ? '–' : fmtNum(r.ops), runLink(r, 'report'), h('span', { class: 'small', title: r.summary }, r.summary.length > 110 ? `${r.summary.slice(0, 109)}…` : r.summary)] })),
+      { numeric: [false, false, false, false, true, false, true, true, false, false] })) : h('p', { class: 'muted' }, 'No runs stored yet. Run `npm run scenario -- <name>`.'));
 }
 
 /** Latest run of each (target, seed) of one scenario, when there is more than one such combination. */

@@ -61,8 +61,8 @@ function showOp(index) {
   inspector.append(
     h('h3', { id: 'inspector-title' }, opTitle(op), close),
     h('table', { class: 'kv' }, rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', { class: 'mono' }, String(v))))),
-    op.meta ? h('div', {}, h('div', { class: 'muted small' }, 'meta'), h('pre', {}, JSON.stringify(op.meta, null, 2))) : null,
   );
+  if (op.meta) inspector.append(h('div', {}, h('div', { class: 'muted small' }, 'meta'), h('pre', {}, JSON.stringify(op.meta, null, 2))));
   for (const el of document.querySelectorAll('.bar.sel')) el.classList.remove('sel');
   for (const el of document.querySelectorAll(`.bar[data-op="${op.i}"]`)) el.classList.add('sel');
 }
@@ -121,6 +121,7 @@ function opLegend(extra) {
 
 /** x positions for a set of ops: by event order (default, like Knossos) or by real time. */
 function xScale(ops, mode, left, width) {
+  const RIGHT = 160; // room for the failing-op labels
   const events = [];
   for (const op of ops) { events.push({ idx: op.i, t: op.start }); if (op.c >= 0) events.push({ idx: op.c, t: op.end }); }
   events.sort((a, b) => a.idx - b.idx);
@@ -128,10 +129,10 @@ function xScale(ops, mode, left, width) {
   const tMin = Math.min(...events.map((e) => e.t));
   const tMax = Math.max(...events.map((e) => e.t), tMin + 1);
   if (mode === 'time') {
-    const at = (t) => left + ((t - tMin) / (tMax - tMin)) * (width - left - 30) + 10;
+    const at = (t) => left + ((t - tMin) / (tMax - tMin)) * (width - left - RIGHT) + 10;
     return { ofIndex: (idx, t) => at(t), ofTime: at, end: width - 10 };
   }
-  const step = (width - left - 30) / Math.max(1, events.length - 1);
+  const step = (width - left - RIGHT) / Math.max(1, events.length - 1);
   const ofRank = (k) => left + 10 + k * step;
   const ofTime = (t) => { // interpolate a wall-clock time (a fault boundary) between event positions
     if (t <= events[0].t) return left;
@@ -216,7 +217,8 @@ function counterexampleSection(check, k) {
     `The search could put ${cx.longestPrefix.length} of these ${cx.ops.length} ops in a legal order (numbered ● in that order), but `,
     failing ? h('b', {}, opTitle(failing)) : `op ${cx.failingOp}`,
     ` (outlined in red) fits nowhere: every candidate order below is rejected by the ${check.details.model || 'model'}.`,
-    cx.faults.length ? ` ${cx.faults.length} fault${cx.faults.length > 1 ? 's were' : ' was'} active during these ops (shaded).` : '');
+    cx.faults.length ? ` ${cx.faults.length} fault${cx.faults.length > 1 ? 's were' : ' was'} active during these ops (shaded).` : '',
+    cx.omitted ? h('div', { class: 'muted small' }, `The checker's counterexample has ${cx.omitted} more ops, farthest from the failing op; they are left out here (see result.json).`) : null);
   const el = section(`counterexample-${k}`, `Counterexample — ${check.checker}${cx.key !== undefined ? ` (key ${cx.key})` : ''}`,
     explain,
     h('div', { class: 'toolbar' }, h('span', { class: 'muted small' }, 'x axis:'), byOrder, byTime, h('span', { class: 'muted small' }, 'Event order spaces every invoke and completion evenly (overlaps stay exact); real time keeps durations. Click an op for details; hover a candidate order to highlight its ops.')),
@@ -328,7 +330,7 @@ function performanceSection() {
     faultLegend(),
     h('div', { class: 'chart-title' }, `Throughput (completions per second, ${fmtMs(D.throughput.binMs)} bins)`), tp,
     h('div', { class: 'chart-title' }, `Latency over time per op kind: median (solid) and max (dashed) per ${fmtMs(D.latencySeries.binMs)} bin`), lat);
-  requestAnimationFrame(() => { throughputChart(tp); latencyChart(lat); });
+  requestAnimationFrame(() => { throughputChart(tp); latencyChart(lat); performance.mark('faultline-charts'); });
   return el;
 }
 
@@ -426,7 +428,7 @@ function statusClass(st) {
 }
 
 /** Requests over time: duration against start time, one point series per status, deadlines as lines. */
-function requestsChart(requests, deadlines) {
+function requestsChart(requests, deadlines, kills) {
   const rows = requests.filter((r) => r && typeof r.start === 'number').sort((a, b) => a.start - b.start);
   const classes = ['2xx/3xx', '502', '504', 'other', 'no response'];
   const colours = { '2xx/3xx': '#2f7d4f', 502: '#b3261e', 504: '#d95f02', other: '#7570b3', 'no response': '#333' };
@@ -448,6 +450,17 @@ function requestsChart(requests, deadlines) {
     });
     ctx.restore();
   };
+  const drawKills = (u) => { // worker kills (harakiri) as dotted verticals labelled with the pid
+    const ctx = u.ctx;
+    ctx.save();
+    for (const k of (Array.isArray(kills) ? kills : []).filter((x) => x && typeof (x.time ?? x.killAt) === 'number')) {
+      const x = u.valToPos((k.time ?? k.killAt) / 1000, 'x', true);
+      ctx.strokeStyle = '#1d232b'; ctx.setLineDash([2, 3]); ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+      ctx.fillStyle = '#1d232b'; ctx.font = `${10 * devicePixelRatio}px system-ui`; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
+      ctx.fillText(`✝ kill${k.pid !== undefined ? ' pid ' + k.pid : ''}`, x + 3, u.bbox.top + 16 * devicePixelRatio);
+    }
+    ctx.restore();
+  };
   const drawDeadlines = (u) => {
     const ctx = u.ctx;
     ctx.save();
@@ -463,10 +476,10 @@ function requestsChart(requests, deadlines) {
     scales: { x: { time: false } },
     axes: [secondsAxis, { label: 'duration (ms)', size: 60 }],
     series: [{ label: 'start (s)' }, ...present.map((c) => ({ label: `${shapes[c]} ${c}`, stroke: colours[c], fill: colours[c], width: 0, paths: () => null, points: { show: false } }))],
-    hooks: { drawClear: [faultBands(D.faults)], draw: [drawMarkers, drawDeadlines] },
+    hooks: { drawClear: [faultBands(D.faults)], draw: [drawMarkers, drawDeadlines, drawKills] },
   }, [rows.map((r) => r.start / 1000), ...present.map((c) => rows.map((r) => (statusClass(r.status) === c ? Math.max(0, (r.end ?? r.start) - r.start) : null)))]));
   const counts = present.map((c) => `${shapes[c]} ${c}: ${fmtNum(rows.filter((r) => statusClass(r.status) === c).length)}`).join('   ');
-  return h('div', {}, h('div', { class: 'chart-title' }, 'Requests: duration by start time, per status (deadlines dashed)'), h('div', { class: 'muted small' }, counts), el);
+  return h('div', {}, h('div', { class: 'chart-title' }, 'Requests: duration by start time, per status (deadlines dashed red, worker kills dotted)'), h('div', { class: 'muted small' }, counts), el);
 }
 
 function marker(ctx, shape, x, y, r) {
@@ -492,9 +505,17 @@ function workersBars(workers, limit) {
 const SPECIAL = {
   holders: (d) => Array.isArray(d.holders) && ganttChart(d.holders, 'process', 'Lock holders over time'),
   leaders: (d) => Array.isArray(d.leaders) && ganttChart(d.leaders, 'leader', 'Leaders over time'),
-  requests: (d) => Array.isArray(d.requests) && requestsChart(d.requests, d.deadlines),
+  requests: (d) => Array.isArray(d.requests) && requestsChart(d.requests, deadlinesOf(d), d.kills || d.killWindows),
   workers: (d) => d.workers && typeof d.workers === 'object' && !Array.isArray(d.workers) && workersBars(d.workers, d.maxRequests),
 };
+/** Deadlines to draw on the request plot: details.deadlines {name: ms}, or the http checkers' own fields. */
+function deadlinesOf(d) {
+  if (d.deadlines && typeof d.deadlines === 'object') return d.deadlines;
+  const out = {};
+  if (typeof d.harakiriMs === 'number' && d.harakiriMs > 0) out.harakiri = d.harakiriMs;
+  if (typeof d.readTimeoutMs === 'number' && d.readTimeoutMs > 0) out['nginx read timeout'] = d.readTimeoutMs;
+  return out;
+}
 const CONSUMED = { requests: ['deadlines'], workers: ['maxRequests'] };
 
 function checkSection(check) {
@@ -554,6 +575,7 @@ function render() {
   app.append(header(), ...cxChecks.map((c, k) => counterexampleSection(c, k)), checksOverview(),
     ...D.checks.map(checkSection), performanceSection(), faultsSection() || '', opsSection(), filesSection(), inspector);
   document.body.dataset.rendered = 'true';
+  performance.mark('faultline-rendered');
 }
 
 render();
