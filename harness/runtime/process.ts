@@ -147,17 +147,16 @@ export class ChildHostProcess implements HostProcess {
   }
 
   async stop(graceMs = 5000): Promise<void> {
-    if (this.alive) {
-      await this.signal('SIGCONT'); // a paused process cannot act on SIGTERM
-      await this.signal('SIGTERM');
-      try {
-        await this.waitExit(graceMs);
-      } catch {
-        await this.signal('SIGKILL');
-        await this.waitExit(5000);
-      }
+    if (!this.alive) return; // long gone: its pid (and group id) may belong to someone else by now
+    await this.signal('SIGCONT'); // a paused process cannot act on SIGTERM
+    await this.signal('SIGTERM');
+    try {
+      await this.waitExit(graceMs);
+    } catch {
+      await this.signal('SIGKILL');
+      await this.waitExit(5000);
     }
-    killGroup(this.pid); // children it left behind in its process group
+    killGroup(this.pid); // children it left behind in its process group, moments after it exited
   }
 }
 
