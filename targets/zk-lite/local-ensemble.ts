@@ -36,6 +36,8 @@ export function fourLetterWord(port: number, word: string, timeoutMs = 1000): Pr
   });
 }
 
+const alive = (child?: ChildProcess): child is ChildProcess => child !== undefined && child.exitCode === null && child.signalCode === null;
+
 export interface EnsembleOptions { size?: number; tickTime?: number; bugs?: string[]; extra?: Record<string, string> }
 
 export class LocalEnsemble {
@@ -78,12 +80,12 @@ export class LocalEnsemble {
   }
 
   pids(): number[] {
-    return this.nodes.flatMap((n) => (n.process?.pid !== undefined && n.process.exitCode === null ? [n.process.pid] : []));
+    return this.nodes.flatMap((n) => (alive(n.process) && n.process.pid !== undefined ? [n.process.pid] : []));
   }
 
   start(id: number): void {
     const n = this.node(id);
-    if (n.process && n.process.exitCode === null) return;
+    if (alive(n.process)) return;
     const out = createWriteStream(join(n.dataDir, 'zk-lite.log'), { flags: 'a' });
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--config', n.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
@@ -98,7 +100,7 @@ export class LocalEnsemble {
   /** Kills one node's process (SIGKILL by default: a crash) and waits until it is gone. */
   async kill(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.node(id).process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!alive(child)) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
     await gone;
@@ -109,7 +111,7 @@ export class LocalEnsemble {
     const start = Date.now();
     while (Date.now() - start < deadlineMs) {
       const modes = await Promise.all(ids.map((id) => this.mode(id)));
-      const leader = ids.find((_, i) => modes[i] === 'leader');
+      const leader = ids.find((_, i) => modes[i] === 'leader' || modes[i] === 'standalone');
       if (modes.every((m) => m !== null) && leader !== undefined) return leader;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -130,7 +132,7 @@ export class LocalEnsemble {
   async destroy(keepData = false): Promise<void> {
     await Promise.all(this.nodes.map(async (n) => {
       const child = n.process;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      if (!alive(child)) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
