@@ -61,11 +61,42 @@ export interface Host {
   readonly dir: string;
 }
 
+/** Name of the harness itself (the clients) as the `from` end of a link: links `client`→n1, ... */
+export const CLIENT_HOST = 'client';
+
+/** A fault on the links a proxy carries (Toxiproxy toxics): added latency (each way), a bandwidth
+ *  cap (KB/s each way), a share of connections reset (RST) or cut after `bytes`, or a stall (nothing
+ *  gets through, nothing is closed). */
+export type LinkFault =
+  | { type: 'latency'; latencyMs: number; jitterMs?: number }
+  | { type: 'bandwidth'; kbPerSec: number }
+  | { type: 'reset'; toxicity: number; afterMs?: number }
+  | { type: 'limit'; bytes: number; toxicity: number }
+  | { type: 'stall' };
+
+/** Which directed links (from dials to) a link fault hits: each given field must match; `touching`
+ *  matches a link with that host at either end. Host names, or CLIENT_HOST for the harness. */
+export interface LinkSelector {
+  from?: string;
+  to?: string;
+  touching?: string;
+}
+
+export interface ActiveLinkFault {
+  /** Names of the links (proxies) it was installed on. */
+  links: string[];
+  /** Removes it again (links created meanwhile included). Idempotent. */
+  end(): Promise<void>;
+}
+
 /** Network faults between hosts. Directed: `grudge[a]` lists the hosts whose traffic `a` drops. */
 export interface Network {
   partition(grudge: Record<string, string[]>): Promise<void>;
   /** Removes every partition (and link fault) this network installed. */
   heal(): Promise<void>;
+  /** Optional: runtimes whose links go through a proxy (local) can slow, reset or stall chosen
+   *  links, including links created while the fault is active. Absent: link faults unsupported. */
+  linkFault?(select: LinkSelector, fault: LinkFault): Promise<ActiveLinkFault>;
 }
 
 export interface Runtime {
@@ -93,6 +124,7 @@ export interface RuntimeFactory {
   /** Why it cannot run here (not root, no docker engine, ...) or undefined when it can. */
   unavailable(): Promise<string | undefined>;
   create(opts: RuntimeOptions): Promise<Runtime>;
-  /** Removes leftovers of runs whose owning faultline process is gone (`faultline clean`). */
-  clean(log: (line: string) => void): Promise<void>;
+  /** Removes leftovers of runs whose owning faultline process is gone (`faultline clean`);
+   *  `all`: every fl- resource of this runtime, even of runs still going (`faultline clean --all`). */
+  clean(log: (line: string) => void, opts?: { all?: boolean }): Promise<void>;
 }

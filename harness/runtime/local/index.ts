@@ -1,21 +1,27 @@
 // The seed's pseudo-cluster: every node is a plain process on 127.0.0.1 with ports of its own, so
 // faultline runs without root, namespaces or Docker. Hosts share one address, so `port(base)` gives
 // each host its own port for each conventional port, and the processes, folders and ports of a run
-// are recorded in a ledger so `faultline clean` finds what a killed run left behind.
+// are recorded in a ledger so `faultline clean` finds what a killed run left behind. Every link —
+// the harness to a node, a node to a node — goes through a proxy of the run's own in-process
+// Toxiproxy-compatible server (links.ts), so partitions and slow links work without root.
 import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { HarnessError } from '../../errors.ts';
+import { ProxyServer } from '../../net/proxy/index.ts';
+import { ProxiedNetwork } from './links.ts';
 import type { Cleanup } from '../../cleanup.ts';
 import { runCommand, spawnLogged, pidAlive, sameProcess } from '../process.ts';
 import { Ledger } from '../netns/ledger.ts';
-import type { ExecResult, Host, HostProcess, Network, ProcessSpec, Runtime, RuntimeFactory, RuntimeOptions } from '../types.ts';
+import { CLIENT_HOST, type ExecResult, type Host, type HostProcess, type ProcessSpec, type Runtime, type RuntimeFactory, type RuntimeOptions } from '../types.ts';
 
-/** Ports a run may use: a block of BLOCK ports, SLOTS per host. */
+/** Ports a run may use: a block of BLOCK ports; hosts take SLOTS each from the bottom, link proxies
+ *  take ports from the top. The blocks lie below Linux's ephemeral range (32768+ by default), so an
+ *  outgoing connection's source port never takes a port a node is about to bind. */
 const BLOCK = 400;
 const SLOTS = 40;
 const FIRST = 20000;
-const LAST = 60000;
+const LAST = 32400;
 
 const canListen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -28,7 +34,7 @@ const canListen = (port: number) =>
 async function pickBlock(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const start = FIRST + Math.floor(Math.random() * ((LAST - FIRST) / BLOCK)) * BLOCK;
-    const probes = [0, 1, SLOTS, SLOTS + 1, 2 * SLOTS, 3 * SLOTS, 4 * SLOTS].map((o) => start + o);
+    const probes = [0, 1, SLOTS, SLOTS + 1, 2 * SLOTS, 3 * SLOTS, 4 * SLOTS, BLOCK - 1, BLOCK - 2, BLOCK - 20].map((o) => start + o);
     if ((await Promise.all(probes.map(canListen))).every(Boolean)) return start;
   }
   throw new HarnessError('no free block of loopback ports found for the local runtime');
@@ -38,7 +44,10 @@ export class LocalHost implements Host {
   readonly address = '127.0.0.1';
   private readonly slots = new Map<number, number>();
 
-  constructor(readonly name: string, private readonly index: number, private readonly firstPort: number, readonly dir: string, private readonly ctx: { logDir: string; cleanup: Cleanup; ledger: Ledger }) {}
+  constructor(
+    readonly name: string, private readonly index: number, private readonly firstPort: number, readonly dir: string,
+    private readonly ctx: { logDir: string; cleanup: Cleanup; ledger: Ledger; links: ProxiedNetwork },
+  ) {}
 
   port(base: number): number {
     let slot = this.slots.get(base);
@@ -50,12 +59,17 @@ export class LocalHost implements Host {
     return this.firstPort + this.index * SLOTS + slot;
   }
 
-  async endpoint(base: number): Promise<{ host: string; port: number }> {
-    return { host: this.address, port: this.port(base) };
+  /** The proxy of link client→this host for `base`. */
+  endpoint(base: number): Promise<{ host: string; port: number }> {
+    this.port(base); // claims the slot so the upstream is known
+    return this.ctx.links.endpoint(CLIENT_HOST, this.name, base);
   }
 
-  async peerEndpoint(_from: Host, base: number): Promise<{ host: string; port: number }> {
-    return { host: this.address, port: this.port(base) };
+  /** The proxy of link from→this host for `base` (a partition or link fault can cut it). */
+  peerEndpoint(from: Host, base: number): Promise<{ host: string; port: number }> {
+    if (from.name === this.name) return Promise.resolve({ host: this.address, port: this.port(base) });
+    this.port(base);
+    return this.ctx.links.endpoint(from.name, this.name, base);
   }
 
   async spawn(spec: ProcessSpec): Promise<HostProcess> {
@@ -75,17 +89,9 @@ export class LocalHost implements Host {
   }
 }
 
-/** Without proxied links, loopback traffic cannot be cut: say so instead of pretending. */
-class LoopbackNetwork implements Network {
-  async partition(): Promise<void> {
-    throw new HarnessError('partitions on the local runtime need proxied links, which this build does not have yet');
-  }
-  async heal(): Promise<void> {}
-}
-
 class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
-  constructor(readonly runId: string, readonly hosts: readonly LocalHost[], readonly network: Network) {}
+  constructor(readonly runId: string, readonly hosts: readonly LocalHost[], readonly network: ProxiedNetwork) {}
   host(name: string): Host {
     const h = this.hosts.find((x) => x.name === name);
     if (!h) throw new HarnessError(`no host named ${name} in run ${this.runId}`);
@@ -114,14 +120,27 @@ const factory: RuntimeFactory = {
     mkdirSync(root, { recursive: true });
     ledger.add('dirs', root);
     opts.cleanup.add(`folder ${root}`, () => rmSync(root, { recursive: true, force: true }));
+    if (opts.hosts.length * SLOTS > BLOCK / 2) throw new HarnessError(`the local runtime runs at most ${BLOCK / 2 / SLOTS} hosts, asked for ${opts.hosts.length}`);
+    if (opts.hosts.includes(CLIENT_HOST)) throw new HarnessError(`'${CLIENT_HOST}' names the harness itself and cannot be a host name`);
     const first = await pickBlock();
+    const proxy = await ProxyServer.start({ host: '127.0.0.1', port: 0 });
+    opts.cleanup.add(`link proxy server ${proxy.url}`, () => proxy.stop());
+    const byName = new Map<string, LocalHost>();
+    let nextProxyPort = first + BLOCK - 1;
+    const links = new ProxiedNetwork({
+      toxiproxy: proxy.client(), runId: ledger.data.runId, hosts: opts.hosts,
+      upstream: (to, base) => `127.0.0.1:${byName.get(to)!.port(base)}`,
+      listenAddress: () => `127.0.0.1:${nextProxyPort >= first + opts.hosts.length * SLOTS ? nextProxyPort-- : 0}`,
+    });
     const hosts = opts.hosts.map((name, i) => {
       const dir = path.join(root, name);
       mkdirSync(dir, { recursive: true });
-      return new LocalHost(name, i, first, dir, { logDir: opts.logDir, cleanup: opts.cleanup, ledger });
+      const host = new LocalHost(name, i, first, dir, { logDir: opts.logDir, cleanup: opts.cleanup, ledger, links });
+      byName.set(name, host);
+      return host;
     });
-    opts.log(`faultline: local runtime ${ledger.data.runId}: ${hosts.length} hosts on 127.0.0.1, ports ${first}–${first + hosts.length * SLOTS - 1}`);
-    return new LocalRuntime(ledger.data.runId, hosts, new LoopbackNetwork());
+    opts.log(`faultline: local runtime ${ledger.data.runId}: ${hosts.length} hosts on 127.0.0.1, ports ${first}–${first + BLOCK - 1}, links through the proxy at ${proxy.url}`);
+    return new LocalRuntime(ledger.data.runId, hosts, links);
   },
   async clean(log) {
     for (const { file, data } of Ledger.list()) {

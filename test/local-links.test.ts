@@ -1,0 +1,199 @@
+// The local runtime's links really go through the proxy: a partition stalls the cut links (a TCP
+// client through them stops getting answers while other links keep working), heal restores them,
+// and link faults add measurable latency, stall or reset connections. Echo servers stand in for
+// nodes: plain processes on each host's own port, reached only through the host's endpoints.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Cleanup } from '../harness/cleanup.ts';
+import local from '../harness/runtime/local/index.ts';
+import { isolate } from '../harness/net/grudge.ts';
+import type { Host, Runtime } from '../harness/runtime/types.ts';
+
+const ECHO_PORT = 7000;
+const ECHO = `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(Number(process.argv[1]), '127.0.0.1')`;
+
+type Endpoint = { host: string; port: number };
+
+/** A connection that sends one line at a time and waits (bounded) for its echo. */
+class EchoConn {
+  private buf = '';
+  private waiter: (() => void) | undefined;
+  closed: string | undefined;
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (d) => {
+      this.buf += d.toString();
+      this.waiter?.();
+    });
+    socket.on('error', (e) => (this.closed = `error ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    socket.on('close', () => {
+      this.closed ??= 'closed';
+      this.waiter?.();
+    });
+  }
+
+  static open(ep: Endpoint, timeoutMs = 2000): Promise<EchoConn> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(ep);
+      const timer = setTimeout(() => (socket.destroy(), reject(new Error(`connect to ${ep.port} timed out`))), timeoutMs);
+      socket.once('connect', () => (clearTimeout(timer), resolve(new EchoConn(socket))));
+      socket.once('error', (e) => (clearTimeout(timer), reject(e)));
+    });
+  }
+
+  /** Round trip of one line in ms, or undefined when no echo came within timeoutMs. */
+  async roundTrip(text: string, timeoutMs: number): Promise<number | undefined> {
+    this.buf = '';
+    const t0 = performance.now();
+    this.socket.write(text + '\n');
+    const got = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiter = () => {
+        if (this.buf.includes('\n') || this.closed) (clearTimeout(timer), resolve(this.buf.includes('\n')));
+      };
+    });
+    this.waiter = undefined;
+    return got ? performance.now() - t0 : undefined;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+async function waitListening(h: Host): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((r) => net.connect({ host: '127.0.0.1', port: h.port(ECHO_PORT) }).once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`echo server on ${h.name} did not listen within 10 s`);
+}
+
+/** Median round trip over n lines on a fresh connection. */
+async function medianRtt(ep: Endpoint, n = 5): Promise<number> {
+  const c = await EchoConn.open(ep);
+  try {
+    const rtts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const rtt = await c.roundTrip(`ping ${i}`, 5000);
+      assert.ok(rtt !== undefined, 'no echo within 5 s');
+      rtts.push(rtt);
+    }
+    return rtts.sort((a, b) => a - b)[Math.floor(n / 2)];
+  } finally {
+    c.close();
+  }
+}
+
+describe('local runtime: links through the proxy', function () {
+  this.timeout(60_000);
+  let cleanup: Cleanup;
+  let runtime: Runtime;
+  let logDir: string;
+  const [n1, n2, n3] = ['n1', 'n2', 'n3'];
+
+  before(async () => {
+    cleanup = new Cleanup();
+    logDir = mkdtempSync(path.join(tmpdir(), 'fl-test-local-'));
+    runtime = await local.create({ hosts: [n1, n2, n3], logDir, cleanup, log: () => {} });
+    for (const h of runtime.hosts) await h.spawn({ name: 'echo', command: process.execPath, args: ['-e', ECHO, String(h.port(ECHO_PORT))] });
+    for (const h of runtime.hosts) await waitListening(h);
+  });
+
+  after(async () => {
+    const errors = await cleanup.runAll();
+    rmSync(logDir, { recursive: true, force: true });
+    assert.deepEqual(errors, []);
+  });
+
+  afterEach(() => runtime.network.heal());
+
+  it('endpoints are proxies, one per directed link and port, never the real port', async () => {
+    const h1 = runtime.host(n1);
+    const fromClient = await h1.endpoint(ECHO_PORT);
+    const fromN2 = await h1.peerEndpoint(runtime.host(n2), ECHO_PORT);
+    const fromN3 = await h1.peerEndpoint(runtime.host(n3), ECHO_PORT);
+    assert.equal(fromClient.host, '127.0.0.1');
+    assert.equal(new Set([fromClient.port, fromN2.port, fromN3.port, h1.port(ECHO_PORT)]).size, 4);
+    assert.deepEqual(await h1.endpoint(ECHO_PORT), fromClient, 'the same link is reused');
+    assert.ok((await medianRtt(fromN2)) < 100);
+  });
+
+  it('a partition stalls the cut links (established and new connections) and heal restores them', async () => {
+    const h1 = runtime.host(n1);
+    const n2ToN1 = await h1.peerEndpoint(runtime.host(n2), ECHO_PORT);
+    const n2ToN3 = await runtime.host(n3).peerEndpoint(runtime.host(n2), ECHO_PORT);
+    const n1ToN2 = await runtime.host(n2).peerEndpoint(h1, ECHO_PORT);
+    const established = await EchoConn.open(n2ToN1);
+    assert.ok((await established.roundTrip('before', 2000)) !== undefined);
+
+    await runtime.network.partition(isolate([n1, n2, n3], n1));
+    assert.equal(await established.roundTrip('during', 1500), undefined, 'n2→n1 still answered during the partition');
+    assert.equal(established.closed, undefined, 'a partition must stall the connection, not close it');
+    const fresh = await EchoConn.open(n2ToN1);
+    assert.equal(await fresh.roundTrip('new during', 1000), undefined, 'a new n2→n1 connection got an answer');
+    const reverse = await EchoConn.open(n1ToN2);
+    assert.equal(await reverse.roundTrip('reverse', 1000), undefined, 'n1→n2 got an answer although n2 drops n1');
+    assert.ok((await medianRtt(n2ToN3, 3)) < 200, 'the majority side n2→n3 must keep working');
+    assert.ok((await medianRtt(await h1.endpoint(ECHO_PORT), 3)) < 200, 'the harness still reaches the minority');
+
+    await runtime.network.heal();
+    assert.ok((await medianRtt(n2ToN1, 3)) < 200, 'after heal n2→n1 answers again');
+    for (const c of [established, fresh, reverse]) c.close();
+  });
+
+  it('a one-way grudge stalls only the dropped direction of each link', async () => {
+    const n2ToN1 = await runtime.host(n1).peerEndpoint(runtime.host(n2), ECHO_PORT);
+    await runtime.network.partition({ n1: [n2] });
+    const c = await EchoConn.open(n2ToN1);
+    assert.equal(await c.roundTrip('x', 1000), undefined);
+    c.close();
+    const n3ToN1 = await runtime.host(n1).peerEndpoint(runtime.host(n3), ECHO_PORT);
+    assert.ok((await medianRtt(n3ToN1, 3)) < 200, 'n1 does not drop n3');
+  });
+
+  it('slow-link latency is added on both directions and removed when the fault ends', async () => {
+    const ep = await runtime.host(n2).endpoint(ECHO_PORT);
+    const base = await medianRtt(ep);
+    const fault = await runtime.network.linkFault!({ from: 'client', to: n2 }, { type: 'latency', latencyMs: 150 });
+    assert.ok(fault.links.some((l) => l.includes('client-n2')), `links: ${fault.links.join(', ')}`);
+    const slow = await medianRtt(ep);
+    await fault.end();
+    const after = await medianRtt(ep);
+    console.log(`      round trip client→n2: ${base.toFixed(1)} ms, with 150 ms latency each way ${slow.toFixed(1)} ms, after end ${after.toFixed(1)} ms`);
+    assert.ok(slow >= 295 && slow < 295 + 250, `round trip with 2×150 ms latency was ${slow} ms`);
+    assert.ok(after < 100, `latency not removed: ${after} ms`);
+  });
+
+  it('a fault on links touching a node also hits links created after it started', async () => {
+    const fault = await runtime.network.linkFault!({ touching: n3 }, { type: 'latency', latencyMs: 100 });
+    const late = await runtime.host(n3).peerEndpoint(runtime.host(n1), ECHO_PORT + 1); // a new link, upstream refuses
+    void late;
+    const ep = await runtime.host(n3).peerEndpoint(runtime.host(n2), ECHO_PORT);
+    const rtt = await medianRtt(ep, 3);
+    await fault.end();
+    assert.ok(rtt >= 195, `n2→n3 round trip ${rtt} ms under 100 ms latency each way`);
+    const untouched = await medianRtt(await runtime.host(n1).peerEndpoint(runtime.host(n2), ECHO_PORT), 3);
+    assert.ok(untouched < 100, `n2→n1 does not touch n3 but took ${untouched} ms`);
+  });
+
+  it('stall holds connections open without answers; reset aborts them', async () => {
+    const ep = await runtime.host(n1).endpoint(ECHO_PORT);
+    const stall = await runtime.network.linkFault!({ to: n1, from: 'client' }, { type: 'stall' });
+    const c = await EchoConn.open(ep);
+    assert.equal(await c.roundTrip('x', 800), undefined);
+    assert.equal(c.closed, undefined);
+    await stall.end();
+    c.close();
+    const reset = await runtime.network.linkFault!({ to: n1, from: 'client' }, { type: 'reset', toxicity: 1 });
+    const r = await EchoConn.open(ep);
+    assert.equal(await r.roundTrip('y', 2000), undefined);
+    assert.match(r.closed ?? '', /ECONNRESET|closed/);
+    await reset.end();
+    assert.ok((await medianRtt(ep, 3)) < 100);
+  });
+});
