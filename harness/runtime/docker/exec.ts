@@ -4,7 +4,7 @@
 // engine runs here, so container processes are visible in our pid namespace): signals, SIGSTOP/
 // SIGCONT and SIGKILL go straight to the daemon, as on netns, and the container keeps running, so a
 // killed node restarts with the same address and the same mapped ports.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -26,6 +26,16 @@ const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) =>
 function toExit(code: number | null): Exit {
   if (code !== null && code > 128 && signalNames.has(code - 128)) return { code: null, signal: signalNames.get(code - 128)! };
   return { code, signal: null };
+}
+
+/** The one-letter state of a pid on this machine (R, S, T, Z, ...), or undefined when it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates and starts an exec; resolves with the attached (multiplexed) stream. */
@@ -85,8 +95,13 @@ export class ContainerProcess implements HostProcess {
     }
   }
 
-  pause(): Promise<void> {
-    return this.signal('SIGSTOP');
+  /** SIGSTOP, resolved once the kernel shows the process stopped (a fault starts when it is in force). */
+  async pause(): Promise<void> {
+    await this.signal('SIGSTOP');
+    await waitFor(`${this.name} (pid ${this.pid}) to stop after SIGSTOP`, 5000, () => {
+      const state = processState(this.pid);
+      return !this.alive || state === undefined || state === 'T' || state === 'Z';
+    }, 5);
   }
 
   resume(): Promise<void> {

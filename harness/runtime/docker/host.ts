@@ -14,8 +14,6 @@ import { NEVER_PULL, tc } from './engine.ts';
 import { ContainerProcess, execOnce } from './exec.ts';
 import type { NodeImage } from './images.ts';
 
-const READY_DEADLINE_MS = 30_000;
-
 export interface NodeSpec {
   runId: string;
   name: string;
@@ -25,6 +23,8 @@ export interface NodeSpec {
   dir: string;
   repoRoot: string;
   labels: Record<string, string>;
+  /** Deadline to start and pass the readiness check (iptables answers, so partitions will work). */
+  readyTimeoutMs: number;
 }
 
 /** testcontainers' GenericContainer with what its builder does not offer: an init, a fixed address
@@ -43,22 +43,27 @@ class NodeContainer extends tc.GenericContainer {
 export async function startNode(client: ContainerRuntimeClient, spec: NodeSpec, undo: Cleanup): Promise<Dockerode.Container> {
   const name = `fl-${spec.runId}-${spec.name}`;
   undo.add(`container ${name}`, () => removeContainer(client, name));
-  const started = await new NodeContainer(spec)
-    .withName(name)
-    .withHostname(spec.name)
-    .withLabels(spec.labels)
-    .withNetworkMode(spec.network)
-    .withAddedCapabilities('NET_ADMIN')
-    .withPullPolicy(NEVER_PULL)
-    .withBindMounts([
-      { source: spec.repoRoot, target: spec.repoRoot, mode: 'ro' },
-      { source: spec.dir, target: spec.dir, mode: 'rw' },
-    ])
-    .withCommand(['sleep', 'infinity'])
-    .withWaitStrategy(tc.Wait.forSuccessfulCommand('iptables -w 5 -S INPUT'))
-    .withStartupTimeout(READY_DEADLINE_MS)
-    .start();
-  return client.container.getById(started.getId());
+  try {
+    const started = await new NodeContainer(spec)
+      .withName(name)
+      .withHostname(spec.name)
+      .withLabels(spec.labels)
+      .withNetworkMode(spec.network)
+      .withAddedCapabilities('NET_ADMIN')
+      .withPullPolicy(NEVER_PULL)
+      .withBindMounts([
+        { source: spec.repoRoot, target: spec.repoRoot, mode: 'ro' },
+        { source: spec.dir, target: spec.dir, mode: 'rw' },
+      ])
+      .withCommand(['sleep', 'infinity'])
+      .withWaitStrategy(tc.Wait.forSuccessfulCommand('iptables -w 5 -S INPUT'))
+      .withStartupTimeout(spec.readyTimeoutMs)
+      .start();
+    return client.container.getById(started.getId());
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new HarnessError(`container ${name} (${spec.image.image}) did not start and get ready (iptables answering) within ${spec.readyTimeoutMs / 1000}s: ${why}`, { cause: err });
+  }
 }
 
 /** Removes a container and its anonymous volumes; a container already gone is fine. */

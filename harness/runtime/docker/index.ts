@@ -25,6 +25,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export interface DockerRuntimeOptions extends RuntimeOptions {
   /** Image per host name, overriding the choice by name (see images.ts). */
   images?: Record<string, string>;
+  /** Deadline for each container to start and pass its readiness check (default 30 s). */
+  readyTimeoutMs?: number;
 }
 
 export class DockerRuntime implements Runtime {
@@ -104,7 +106,7 @@ async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
       const dir = path.join(runDir, name);
       mkdirSync(dir, { recursive: true });
       const address = `10.77.${net.k}.${i + 2}`;
-      const spec = { runId, name, image: images[i], network: net.name, address, dir, repoRoot: REPO_ROOT, labels: { ...runLabels(runId), 'faultline.host': name } };
+      const spec = { runId, name, image: images[i], network: net.name, address, dir, repoRoot: REPO_ROOT, labels: { ...runLabels(runId), 'faultline.host': name }, readyTimeoutMs: opts.readyTimeoutMs ?? 30_000 };
       const container = await startNode(client, spec, undo);
       return new ContainerHost(name, address, dir, container, { client, logDir: opts.logDir, cleanup: undo });
     }));
