@@ -49,10 +49,10 @@ function staleReadCore(text: (s: string) => string): OpIn[] {
   ];
 }
 
-function otherChecks(text: (s: string) => string): CheckResult[] {
+function otherChecks(text: (s: string) => string, lockOps: number[]): CheckResult[] {
   return [
     { checker: 'lock-safety', valid: false, summary: text('Two sessions held /lock at once for 1.4 s after session 0x12 expired.'),
-      violations: [{ message: text('process 5 and process 6 both held the lock from 4.6 s to 6.0 s'), ops: [3, 5], time: 4600 }],
+      violations: [{ message: text('process 5 and process 6 both held the lock from 4.6 s to 6.0 s'), ops: lockOps, time: 4600 }],
       details: { holders: [{ process: 5, from: 1000, to: 6000, token: 101 }, { process: 6, from: 4600, to: 8200, token: 107 }, { process: 7, from: 8300, to: null, token: 112 }] } },
     { checker: 'leader-election', valid: true, summary: 'At most one leader at any moment; failover took 3.1 s.',
       details: { leaders: [{ leader: 'n1', from: 0, to: 4100 }, { leader: 'n2', from: 7200, to: 12000 }], failoverMs: 3100 } },
@@ -86,6 +86,7 @@ export function violatingRun(opts: ExampleOptions = {}): { history: Op[]; result
       { order: [0, 3, 9, 7], state: '3', rejected: 'cas [2 3] took effect; p0 read 1, but the register holds 3' },
     ],
   };
+  const lockOps = history.filter((o) => o.type === 'invoke' && o.time >= 4600 && o.time < 4720).map((o) => o.index);
   const lin: CheckResult = {
     checker: 'linearizable', valid: false, summary: text('p0 read 1 at 0.047 s after p1\'s write of 2 completed at 0.031 s: no order of the ops explains it.'),
     violations: [{ message: text('stale read: process 0 read 1 after write 2 completed'), ops: [7, 8, 5], time: 47 }],
@@ -95,7 +96,7 @@ export function violatingRun(opts: ExampleOptions = {}): { history: Op[]; result
     scenario: text('zk-register-partition'), target: 'zk-lite', runtime: 'local', seed: 42, nodes: 3,
     startedAt: '2026-11-25T12:00:00.000Z', durationMs: 13_400, ops: history.filter((o) => o.type === 'invoke').length,
     valid: false, summary: text('Not linearizable: a client read a value that had already been overwritten, during a partition of n1.'),
-    checks: [lin, ...otherChecks(text)], metrics: { 'ensembleStartMs': 1830, 'failoverMs': 3100, 'ops/s': 48.2 },
+    checks: [lin, ...otherChecks(text, lockOps)], metrics: { 'ensembleStartMs': 1830, 'failoverMs': 3100, 'ops/s': 48.2 },
     replay: text('npm run scenario -- zk-register-partition --target zk-lite --seed 42'),
   };
   const logs = { n1: text('2026-11-25 12:00:00 INFO  leader elected\n2026-11-25 12:00:01 WARN  partitioned from n2, n3\n'), n2: 'INFO follower\n', n3: 'INFO follower\n' };

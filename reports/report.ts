@@ -19,7 +19,7 @@ function runFacts(r: RunResult | null, folder: RunFolder): { label: string; valu
   if (!r) return [{ label: 'folder', value: path.basename(folder.dir) }, { label: 'records', value: String(folder.history.length) }];
   const facts = [
     ['scenario', r.scenario], ['target', r.target], ['runtime', r.runtime], ['seed', String(r.seed)],
-    ['nodes', r.nodes !== undefined ? String(r.nodes) : undefined], ['started', r.startedAt],
+    ['nodes', r.nodes !== undefined ? String(r.nodes) : undefined], ['started', r.startedAt.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')],
     ['duration', fmtDuration(r.durationMs)], ['ops', String(r.ops)],
   ] as const;
   return facts.filter((f) => f[1] !== undefined).map(([label, value]) => ({ label, value: String(value) }));

@@ -130,7 +130,7 @@ function xScale(ops, mode, left, width) {
   const tMax = Math.max(...events.map((e) => e.t), tMin + 1);
   if (mode === 'time') {
     const at = (t) => left + ((t - tMin) / (tMax - tMin)) * (width - left - RIGHT) + 10;
-    return { ofIndex: (idx, t) => at(t), ofTime: at, end: width - 10 };
+    return { ofIndex: (idx, t) => at(t), ofTime: at, end: width - 10, tMin, tMax };
   }
   const step = (width - left - RIGHT) / Math.max(1, events.length - 1);
   const ofRank = (k) => left + 10 + k * step;
@@ -141,7 +141,7 @@ function xScale(ops, mode, left, width) {
     }
     return width - 10;
   };
-  return { ofIndex: (idx) => ofRank(rank.get(idx)), ofTime, end: width - 10 };
+  return { ofIndex: (idx) => ofRank(rank.get(idx)), ofTime, end: width - 10, tMin, tMax };
 }
 
 function laneOrder(ids) {
@@ -152,7 +152,7 @@ function drawCounterexample(cx, container, mode) {
   const lanes = laneOrder(cx.ops.map((o) => o.p));
   const LEFT = 96, TOP = 44, LANE = 40, BAR = 22;
   const width = Math.max(container.clientWidth || 1100, LEFT + cx.ops.length * 2 * 34);
-  const height = TOP + lanes.length * LANE + 16;
+  const height = TOP + lanes.length * LANE + 30;
   const x = xScale(cx.ops, mode, LEFT, width);
   const prefixPos = new Map(cx.longestPrefix.map((idx, k) => [idx, k + 1]));
   const svg = s('svg', { width, height, role: 'img', 'aria-label': 'counterexample timeline', id: `cx-svg-${container.dataset.cx}` }, svgDefs());
@@ -170,6 +170,13 @@ function drawCounterexample(cx, container, mode) {
       s('text', { x: 10, y: y + LANE / 2 + 4, class: 'lane' }, `process ${p}`),
       s('line', { x1: LEFT, x2: width, y1: y + LANE, y2: y + LANE, stroke: '#eef0f3' }));
   });
+  const axisY = TOP + lanes.length * LANE + 18;
+  if (mode === 'time') {
+    const span = x.tMax - x.tMin, step = niceTicks(span, 6)[1] || span;
+    for (let t = Math.ceil(x.tMin / step) * step; t <= x.tMax; t += step) svg.append(s('text', { x: x.ofTime(t), y: axisY, 'text-anchor': 'middle', fill: '#5b6672' }, fmtAt(t)));
+  } else {
+    svg.append(s('text', { x: LEFT + 10, y: axisY, fill: '#5b6672' }, 'event order → (hover an op for its times)'));
+  }
   const failing = cx.ops.find((o) => o.i === cx.failingOp);
   for (const op of cx.ops) svg.append(opBar(op, lanes.indexOf(op.p), x, { TOP, LANE, BAR, failing: op === failing, prefix: prefixPos.get(op.i) }));
   if (failing) {
@@ -201,6 +208,19 @@ function opBar(op, lane, x, g) {
   if (g.failing) bar.append(s('text', { x: x0 + w + 8, y: y + g.BAR / 2 + 4, fill: '#b3261e', 'font-weight': 700 }, '✖ cannot be placed'));
   bar.append(s('title', {}, `${opTitle(op)}\n${o.word}${op.error ? ' — ' + op.error : ''}\n${fmtAt(op.start)} → ${op.c >= 0 ? fmtAt(op.end) : 'never'} (${fmtMs(op.end - op.start)})\nclick for details`));
   return bar;
+}
+
+/** For a failed check without a counterexample: the ops its first violations name, on the same timeline. */
+function violationTimeline(check) {
+  const shown = check.violations.slice(0, 5);
+  const ops = [...new Set(shown.flatMap((v) => v.ops || []).map((i) => opByIndex.get(i)).filter(Boolean))].sort((a, b) => a.i - b.i);
+  if (!ops.length) return null;
+  const from = Math.min(...ops.map((o) => o.start)), to = Math.max(...ops.map((o) => o.end));
+  const view = { ops, longestPrefix: [], failingOp: -1, candidates: [], faults: D.faults.filter((w) => w.end >= from && w.start <= to) };
+  const box = h('div', { class: 'timeline', 'data-cx': `v-${slug(check.checker)}` });
+  requestAnimationFrame(() => drawCounterexample(view, box, 'time'));
+  window.addEventListener('resize', () => drawCounterexample(view, box, 'time'));
+  return h('div', {}, h('div', { class: 'chart-title' }, `Ops named by ${shown.length > 1 ? `the first ${shown.length} violations` : 'the violation'} (real time; click for details)`), opLegend(), box);
 }
 
 function counterexampleSection(check, k) {
@@ -405,11 +425,16 @@ function ganttChart(items, laneKey, title) {
     for (const w of D.faults) svg.append(s('rect', { x: xs(w.start), y: TOP - 4, width: Math.max(1, xs(w.end) - xs(w.start)), height: lanes.length * LANE + 4, fill: 'url(#pat-fault)' }), s('text', { x: xs(w.start) + 2, y: TOP - 8, fill: faultColour(w.fault), 'font-size': 10 }, faultLabel(w)));
     lanes.forEach((l, k) => svg.append(s('text', { x: 8, y: TOP + k * LANE + 17, class: 'lane' }, /^\d+$/.test(l) && laneKey === 'process' ? `process ${l}` : l)));
     for (const r of rows) {
-      const overlap = rows.some((o) => o !== r && o.lane !== r.lane && o.from < r.to && r.from < o.to);
+      const overlaps = rows.filter((o) => o !== r && o.lane !== r.lane && o.from < r.to && r.from < o.to);
       const y = TOP + lanes.indexOf(r.lane) * LANE + 4;
-      svg.append(s('g', { class: 'bar' },
-        s('rect', { class: 'body', x: xs(r.from), y, width: Math.max(2, xs(r.to) - xs(r.from)), height: LANE - 8, rx: 2, fill: overlap ? 'url(#pat-overlap)' : '#bcd3f2', stroke: overlap ? '#b3261e' : '#1f5fbf' }),
-        s('title', {}, `${r.lane}: ${fmtAt(r.from)} – ${fmtAt(r.to)}${overlap ? '\nOVERLAPS another holder' : ''}\n${JSON.stringify(r.item)}`)));
+      const bar = s('g', { class: 'bar' },
+        s('rect', { class: 'body', x: xs(r.from), y, width: Math.max(2, xs(r.to) - xs(r.from)), height: LANE - 8, rx: 2, fill: '#bcd3f2', stroke: '#1f5fbf' }));
+      for (const o of overlaps) { // only the stretch held by two lanes at once is marked
+        const a = Math.max(r.from, o.from), b = Math.min(r.to, o.to);
+        bar.append(s('rect', { class: 'overlap', x: xs(a), y, width: Math.max(2, xs(b) - xs(a)), height: LANE - 8, fill: 'url(#pat-overlap)', stroke: '#b3261e', 'stroke-width': 1.5 }));
+      }
+      bar.append(s('title', {}, `${r.lane}: ${fmtAt(r.from)} – ${fmtAt(r.to)}${overlaps.length ? `\nat the same time as ${overlaps.map((o) => o.lane).join(', ')}` : ''}\n${JSON.stringify(r.item)}`));
+      svg.append(bar);
     }
     const axisY = TOP + lanes.length * LANE + 14;
     for (const t of niceTicks(span, 8)) svg.append(s('text', { x: xs(t), y: axisY, 'text-anchor': 'middle', fill: '#5b6672' }, `${+(t / 1000).toFixed(3)} s`));
@@ -417,7 +442,7 @@ function ganttChart(items, laneKey, title) {
   };
   requestAnimationFrame(draw);
   return h('div', {}, h('div', { class: 'chart-title' }, title),
-    h('div', { class: 'legend' }, h('span', {}, swatch('#bcd3f2', '#1f5fbf'), 'held'), h('span', {}, swatch('url(#pat-overlap)', '#b3261e'), 'overlaps another lane (two at once)'), h('span', {}, swatch('url(#pat-fault)', '#6b5b95'), 'fault active')), box);
+    h('div', { class: 'legend' }, h('span', {}, swatch('#bcd3f2', '#1f5fbf'), 'held'), h('span', {}, swatch('url(#pat-overlap)', '#b3261e'), '✗ held by two at once'), h('span', {}, swatch('url(#pat-fault)', '#6b5b95'), 'fault active')), box);
 }
 
 function statusClass(st) {
@@ -527,7 +552,7 @@ function checkSection(check) {
     h('div', { class: 'checkhead' }, h('h2', {}, check.checker), verdictBadge(check.valid)),
     h('p', {}, check.summary),
     check.counterexample ? h('p', {}, h('a', { href: `#counterexample-${D.checks.filter((c) => c.counterexample).indexOf(check)}` }, '↑ counterexample timeline')) : null,
-    violationsList(check), ...drawn,
+    violationsList(check), check.valid === false && !check.counterexample ? violationTimeline(check) : null, ...drawn,
     Object.keys(rest).length ? h('div', {}, h('h3', {}, 'Details'), renderValue('details', rest, 0)) : null);
 }
 
