@@ -40,12 +40,12 @@ async function indexRun(storeDir: string, scenarioDir: string, name: string): Pr
   const hasHistory = await exists(path.join(dir, 'history.jsonl'));
   const r = await readResult(dir).catch(() => null);
   if (!r && !hasHistory) return null;
-  const created = r?.startedAt ?? (await stat(dir)).mtime.toISOString();
+  const created = typeof r?.startedAt === 'string' ? r.startedAt : (await stat(dir)).mtime.toISOString();
   return {
     dir: `${scenarioDir}/${name}`, report: (await exists(path.join(dir, 'report.html'))) ? `${scenarioDir}/${name}/report.html` : null,
-    scenario: r?.scenario ?? scenarioDir, target: r?.target ?? '?', runtime: r?.runtime ?? '?', seed: r?.seed ?? null,
-    startedAt: created, durationMs: r?.durationMs ?? null, ops: r?.ops ?? null, valid: r?.valid ?? 'unknown',
-    summary: r?.summary ?? 'no result.json: the run did not finish',
+    scenario: String(r?.scenario ?? scenarioDir), target: String(r?.target ?? '?'), runtime: String(r?.runtime ?? '?'), seed: r?.seed ?? null,
+    startedAt: created, durationMs: typeof r?.durationMs === 'number' ? r.durationMs : null, ops: typeof r?.ops === 'number' ? r.ops : null,
+    valid: r ? r.valid : 'unknown', summary: String(r?.summary ?? 'no result.json: the run did not finish'),
     checks: (r?.checks ?? []).map((c) => ({ checker: String(c.checker), valid: c.valid })), metrics: r?.metrics ?? {},
     stats: await runStats(dir).catch(() => null),
   };

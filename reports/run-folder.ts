@@ -36,7 +36,10 @@ export async function readHistory(file: string): Promise<{ history: Op[]; skippe
     if (!line.trim()) continue;
     try {
       const op = JSON.parse(line) as Op;
-      if (op && typeof op === 'object' && typeof op.type === 'string') history.push({ ...op, index: op.index ?? history.length });
+      if (op && typeof op === 'object' && typeof op.type === 'string') {
+        const index = typeof op.index === 'number' ? op.index : history.length;
+        history.push({ ...op, index, time: typeof op.time === 'number' ? op.time : index });
+      }
       else skippedLines++;
     } catch {
       skippedLines++;

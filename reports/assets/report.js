@@ -72,11 +72,12 @@ function showOp(index) {
 function header() {
   const v = verdictOf(D.verdict);
   const failing = D.checks.filter((c) => c.valid !== true);
+  const onlyRepeats = failing.length === 1 && failing[0].summary === D.reason;
   const headline = { valid: 'Valid: every check passed', invalid: 'Violation found', unknown: 'Unknown: no verdict could be reached' }[v.cls];
   return h('section', { class: `card verdict ${v.cls}`, id: 'verdict' },
     h('div', { class: 'headline' }, verdictBadge(D.verdict), h('span', { id: 'verdict-text' }, headline), h('span', { class: 'muted small' }, D.title)),
     h('p', { class: 'reason', id: 'reason' }, D.reason),
-    failing.length ? h('ul', { class: 'failing' }, failing.map((c) => h('li', {}, verdictBadge(c.valid), ' ', h('a', { href: `#check-${slug(c.checker)}` }, h('b', {}, c.checker)), ': ', c.summary))) : null,
+    failing.length && !onlyRepeats ? h('ul', { class: 'failing' }, failing.map((c) => h('li', {}, verdictBadge(c.valid), ' ', h('a', { href: `#check-${slug(c.checker)}` }, h('b', {}, c.checker)), ': ', c.summary))) : null,
     h('div', { class: 'facts' }, D.facts.map((f) => h('span', {}, `${f.label} `, h('b', {}, f.value)))),
     D.replay ? h('div', { class: 'replay' }, h('span', { class: 'muted small' }, 'Replay: '), h('code', {}, D.replay)) : null,
     D.notes.length ? h('ul', { class: 'muted small' }, D.notes.map((n) => h('li', {}, n))) : null,
@@ -234,7 +235,8 @@ function counterexampleSection(check, k) {
   byOrder.addEventListener('click', () => redraw('order'));
   byTime.addEventListener('click', () => redraw('time'));
   const explain = h('div', { class: 'explain' },
-    `The search could put ${cx.longestPrefix.length} of these ${cx.ops.length} ops in a legal order (numbered ● in that order), but `,
+    cx.longestPrefix.length ? `The search could put ${cx.longestPrefix.length} of these ${cx.ops.length} ops in a legal order (numbered ● in that order), but `
+      : `Not even the first op can be placed: starting from the model's initial state, `,
     failing ? h('b', {}, opTitle(failing)) : `op ${cx.failingOp}`,
     ` (outlined in red) fits nowhere: every candidate order below is rejected by the ${check.details.model || 'model'}.`,
     cx.faults.length ? ` ${cx.faults.length} fault${cx.faults.length > 1 ? 's were' : ' was'} active during these ops (shaded).` : '',
@@ -261,7 +263,7 @@ function candidatesTable(cx, box) {
     h('div', { class: 'tablewrap' }, table(['#', 'order tried', 'model state reached', 'why it is rejected'],
       cx.candidates.map((c, n) => ({
         attrs: { class: 'clickable candidate', onmouseenter: () => highlight(c.order), onmouseleave: () => highlight(null) },
-        cells: [String(n + 1), h('div', {}, c.order.map((idx, j) => [j ? h('span', { class: 'arrow' }, '→') : null, opChip(idx)])), h('code', {}, c.state), c.rejected],
+        cells: [String(n + 1), c.order.length ? h('div', {}, c.order.map((idx, j) => [j ? h('span', { class: 'arrow' }, '→') : null, opChip(idx)])) : h('span', { class: 'muted' }, '(no op placed: the initial state)'), h('code', {}, c.state), c.rejected],
       })))));
 }
 
