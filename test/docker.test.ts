@@ -94,6 +94,17 @@ describe('docker runtime @integration', function () {
       for (const h of rt.hosts) assert.match(h.address, /^10\.77\.\d+\.\d+$/);
       assert.equal((await labelled('faultline.run', runId)).filter((x) => x.startsWith('container')).length, 3);
 
+      // exec: stdin in, output and exit code back, in the host's folder (shared with the harness); deadlines kill
+      const [h1] = rt.hosts;
+      const r = await h1.exec('sh', ['-c', 'cat > conf; tr a-z A-Z < conf; echo oops >&2; exit 3'], { input: 'quorum\n' });
+      assert.deepEqual(r, { code: 3, stdout: 'QUORUM\n', stderr: 'oops\n' });
+      assert.equal(readFileSync(path.join(h1.dir, 'conf'), 'utf8'), 'quorum\n');
+      const t1 = performance.now();
+      await assert.rejects(h1.exec('sleep', ['30'], { timeoutMs: 500 }), /timed out after 0\.5s running sleep 30/);
+      assert.ok(performance.now() - t1 < 5000);
+      const sleeps = (await h1.exec('ps', ['-e', '-o', 'comm='])).stdout.split('\n').filter((c) => c.trim() === 'sleep');
+      assert.equal(sleeps.length, 1, 'the timed-out sleep was killed; only the init\'s own is left');
+
       // a listener per host, its output in the run's log folder
       const procs = await Promise.all(rt.hosts.map((h) => h.spawn({ name: 'listener', command: 'nc', args: ['-lk', '2181'] })));
       const [n1, n2, n3] = rt.hosts;
