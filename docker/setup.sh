@@ -95,6 +95,7 @@ main() {
   build_base
   build_image zookeeper
   build_image web
+  [ -n "${FL_DOCKER_REBUILD:-}" ] && docker image prune -f --filter label=faultline=1 >/dev/null # the replaced ones
   say "ready in $(took "$t"): $(docker image ls --filter label=faultline=1 --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')"
 }
 
