@@ -9,6 +9,12 @@
 // timeout and would wait forever on such a connection. Create modes come from
 // `ZooKeeper.constants` — the top-level `ZooKeeper.ZOO_EPHEMERAL_SEQUENTIAL` is undefined, which
 // would silently create a persistent node.
+//
+// Everything the native module calls back (completions, watches, session events) is handed on with
+// setImmediate: its callbacks run inside the C client's zookeeper_process(), and promise
+// continuations would run there too — a close() or a new call from inside that loop aborts the
+// process (libuv: "uv_poll_start: Assertion `!uv__is_closing(handle)' failed"). For the same
+// reason close() itself is deferred.
 import ZooKeeper from 'zookeeper';
 import type { Cluster } from '../target.ts';
 
@@ -99,6 +105,10 @@ export interface ZkSessionOptions {
   onEvent?: (event: SessionEvent, sessionId: string) => void;
 }
 
+/** How long a call waits for a lost connection to come back before it fails unsent: this also
+ *  paces a client cut off from its server, instead of letting it spin on instant failures. */
+const RECONNECT_WAIT_MS = 1000;
+
 type Watcher = (event: WatchEvent, path: string) => void;
 const toText = (data: unknown): string | null => (data == null ? null : Buffer.isBuffer(data) ? data.toString('utf8') : String(data));
 
@@ -118,22 +128,41 @@ export class ZkSession {
         session.close();
         reject(new ZkError('ConnectionLoss', C.ZCONNECTIONLOSS, true, `no session with ${o.connectString} within ${connectTimeoutMs} ms`));
       }, connectTimeoutMs);
-      zk.on('connect', () => {
+      zk.on('connect', () => setImmediate(() => {
         if (!established) {
           established = true;
           clearTimeout(timer);
           resolve(session);
         } else o.onEvent?.('connected', session.sessionId);
-      });
-      zk.on('connecting', () => {
+      }));
+      zk.on('connecting', () => setImmediate(() => {
         if (established) o.onEvent?.('disconnected', session.sessionId);
-      });
+      }));
       zk.on('close', (_self: unknown, code: number) => {
         if (code === C.ZOO_EXPIRED_SESSION_STATE) session.expired = true;
         session.closed = true;
-        if (established) o.onEvent?.(code === C.ZOO_EXPIRED_SESSION_STATE ? 'expired' : 'closed', session.sessionId);
+        setImmediate(() => {
+          if (established) o.onEvent?.(code === C.ZOO_EXPIRED_SESSION_STATE ? 'expired' : 'closed', session.sessionId);
+        });
       });
       zk.init({});
+    });
+  }
+
+  /** Resolves once the session is connected again, closed, or `ms` passed (whichever first). */
+  awaitConnected(ms: number): Promise<void> {
+    if (this.connected || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.zk.off('connect', later);
+        this.zk.off('close', later);
+        resolve();
+      };
+      const later = () => setImmediate(done);
+      const timer = setTimeout(done, ms);
+      this.zk.on('connect', later);
+      this.zk.on('close', later);
     });
   }
 
@@ -147,30 +176,35 @@ export class ZkSession {
   get isExpired(): boolean {
     return this.expired;
   }
+  /** Closed by us or by the server (expired): no call will ever succeed on it again. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   /**
    * Issues one asynchronous C-client call with a deadline. A call is only sent while the session is
-   * connected: otherwise the C client would queue it until a reconnect, and a request that was never
-   * sent is a definite failure, not an unknown one.
+   * connected (after waiting up to RECONNECT_WAIT_MS for a reconnect): otherwise the C client would
+   * queue it until a reconnect, and a request that was never sent is a definite failure.
    */
-  private call<T>(what: string, issue: (done: (rc: number, result: T) => void) => void, timeoutMs = this.callTimeoutMs): Promise<T> {
-    if (this.closed) return Promise.reject(new ZkError(this.expired ? 'SessionExpired' : 'Closed', undefined, true, `${what}: session ${this.expired ? 'expired' : 'closed'}`));
-    if (!this.connected) return Promise.reject(new ZkError('ConnectionLoss', C.ZCONNECTIONLOSS, true, `${what}: not connected (not sent)`));
+  private async call<T>(what: string, issue: (done: (rc: number, result: T) => void) => void, timeoutMs = this.callTimeoutMs): Promise<T> {
+    if (!this.connected) await this.awaitConnected(Math.min(timeoutMs, RECONNECT_WAIT_MS));
+    if (this.closed) throw new ZkError(this.expired ? 'SessionExpired' : 'Closed', undefined, true, `${what}: session ${this.expired ? 'expired' : 'closed'}`);
+    if (!this.connected) throw new ZkError('ConnectionLoss', C.ZCONNECTIONLOSS, true, `${what}: not connected (not sent)`);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new ZkError('Timeout', undefined, false, `${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-      issue((rc, result) => {
+      issue((rc, result) => setImmediate(() => {
         clearTimeout(timer);
         if (rc === C.ZOK) resolve(result);
         else {
           const name = CODE_NAMES[rc] ?? `Error${rc}`;
           reject(new ZkError(name, rc, DEFINITE.has(rc), what));
         }
-      });
+      }));
     });
   }
 
   private static watcher(watch: Watcher | undefined) {
-    return (type: number, _state: number, path: string) => watch?.(WATCH_EVENTS[type] ?? 'session', path);
+    return (type: number, _state: number, path: string) => setImmediate(() => watch?.(WATCH_EVENTS[type] ?? 'session', path));
   }
 
   get(path: string, watch?: Watcher): Promise<{ data: string | null; stat: Stat }> {
@@ -239,6 +273,6 @@ export class ZkSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.zk.close();
+    setImmediate(() => this.zk.close());
   }
 }

@@ -1,0 +1,222 @@
+// The compare-and-set register on ZooKeeper: a few znodes /fl-register/k0..kN, each holding one
+// small integer (empty data = nil, the initial value). Ops: read, write v, cas [old new]. Writes
+// are setData; a cas is getData, compare, then setData with the version it read, so it applies only
+// if nobody wrote in between (BadVersion → it certainly did not apply → fail).
+//
+// Read modes (workload option `readMode`):
+// - `linearizable`: getData, then setData of the same bytes with the version just read. ZooKeeper
+//   serves getData from the connected server's possibly stale copy, and `sync` + getData does not
+//   close that window (ZOOKEEPER-1675: a partitioned old leader can still answer sync). A versioned
+//   setData, though, goes through the leader and the quorum and commits only if the znode's version
+//   is still the one read — so at its commit point, inside the op's interval, the register held the
+//   value read. Rewriting the same bytes leaves the register's value unchanged. Checked for
+//   linearizability (cas-register model, keys independent).
+// - `plain`: getData alone. Sequentially consistent per session, not linearizable: checked by
+//   ../checker/sequential.ts, so documented stale reads are not called bugs.
+// - `cached`: a deliberately broken client that answers reads from the last value it saw itself,
+//   without asking, as if that were linearizable. The linearizability checker must catch it.
+import { checkLinearizability } from '../checker/linearizability.ts';
+import { casRegister } from '../checker/models/cas-register.ts';
+import type { Model } from '../checker/models/model.ts';
+import { recoveryChecker } from '../checker/recovery.ts';
+import type { Checker } from '../checker/result.ts';
+import { sequentialChecker } from '../checker/sequential.ts';
+import { eachWorkerOnce, mix } from '../generator/combinators.ts';
+import type { Client, Completion, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
+import { HarnessError, UsageError } from '../errors.ts';
+import type { Cluster } from '../target.ts';
+import { isZkCluster, isZkCode, nodeForProcess, outcomeOf, ZkSession, type Stat, type ZkCluster } from './zk-client.ts';
+
+export type ReadMode = 'linearizable' | 'plain' | 'cached';
+const READ_MODES: readonly ReadMode[] = ['linearizable', 'plain', 'cached'];
+export const REGISTER_ROOT = '/fl-register';
+
+export interface RegisterOptions {
+  readMode: ReadMode;
+  /** Independent registers k0..k(keys-1). */
+  keys: number;
+  /** Values written are drawn from 0..values-1: small for the linearizability search (and so cas
+   *  often matches), larger for plain reads so a read's value says more about where it came from. */
+  values: number;
+  sessionTimeoutMs: number;
+  /** Deadline of each ZooKeeper call (an op may make two or three). */
+  callTimeoutMs: number;
+}
+
+export function registerOptions(o: Record<string, unknown>): RegisterOptions {
+  const readMode = (o.readMode ?? 'linearizable') as ReadMode;
+  if (!READ_MODES.includes(readMode)) throw new UsageError(`register readMode must be one of ${READ_MODES.join(', ')}, got '${String(o.readMode)}'`);
+  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  return { readMode, keys: int('keys', 3), values: int('values', readMode === 'plain' ? 50 : 5), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000) };
+}
+
+const encode = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
+const decode = (data: string | null): unknown => (data === null || data === '' ? null : JSON.parse(data));
+const zkMeta = (stat: Stat, session: string) => ({ zxid: stat.mzxid, version: stat.version, session });
+
+/** One client process: one ZooKeeper session to one node. */
+export class RegisterClient implements Client {
+  private session: ZkSession | undefined;
+  /** cached mode: the last value this client saw per key. */
+  private readonly seen = new Map<string, unknown>();
+  readonly node: string;
+
+  constructor(private readonly ctx: WorkloadContext<ZkCluster>, private readonly process: number, private readonly o: RegisterOptions) {
+    this.node = nodeForProcess(ctx.cluster, process);
+  }
+
+  async open(): Promise<void> {
+    const session = await this.connect();
+    // the registers start as empty znodes (= nil); creating one that exists changes nothing
+    try {
+      for (let k = 0; k < this.o.keys; k++) await session.ensurePath(`${REGISTER_ROOT}/k${k}`);
+    } catch {
+      // a client cut off from the quorum: its ops will fail or be unknown, as they should
+    }
+  }
+
+  /** A new session to this client's node; session events go into the history. */
+  private async connect(): Promise<ZkSession> {
+    const events = this.ctx.events(this.process);
+    const session = await ZkSession.open({
+      connectString: await this.ctx.cluster.connectString(this.node),
+      sessionTimeoutMs: this.o.sessionTimeoutMs, connectTimeoutMs: this.o.callTimeoutMs, callTimeoutMs: this.o.callTimeoutMs,
+      onEvent: (state, id) => events('session', { state, session: id }, { node: this.node }),
+    });
+    this.session = session;
+    events('session', { state: 'connected', session: session.sessionId }, { node: this.node });
+    return session;
+  }
+
+  /** The live session, or a new one when the server expired the old one (a new session promises
+   *  nothing about what the old one saw, which is why reads carry their session id). */
+  private async liveSession(): Promise<ZkSession> {
+    if (this.session && !this.session.isClosed) return this.session;
+    return this.connect();
+  }
+
+  private path(key: string | undefined): string {
+    if (!key) throw new HarnessError('register ops need a key');
+    return `${REGISTER_ROOT}/${key}`;
+  }
+
+  async invoke(op: OpSpec): Promise<Completion> {
+    let s: ZkSession;
+    try {
+      s = await this.liveSession();
+    } catch (err) {
+      return { type: 'fail', error: `no session: ${outcomeOf(err).error}`, node: this.node };
+    }
+    const done = await this.perform(s, op);
+    done.node = this.node;
+    if (done.type === 'ok') this.seen.set(op.key!, op.f === 'read' ? done.value : op.f === 'write' ? op.value : (op.value as unknown[])[1]);
+    return done;
+  }
+
+  private perform(s: ZkSession, op: OpSpec): Promise<Completion> {
+    switch (op.f) {
+      case 'read':
+        if (this.o.readMode === 'plain') return this.plainRead(s, op.key);
+        if (this.o.readMode === 'cached' && this.seen.has(op.key!)) return Promise.resolve({ type: 'ok', value: this.seen.get(op.key!), meta: { cached: true } });
+        return this.confirmedRead(s, op.key);
+      case 'write':
+        return this.write(s, op.key, op.value);
+      case 'cas':
+        return this.cas(s, op.key, op.value as [unknown, unknown]);
+      default:
+        throw new HarnessError(`register has no op '${op.f}'`);
+    }
+  }
+
+  /** getData alone: whatever the connected server has. A failed read had no effect → fail. */
+  private async plainRead(s: ZkSession, key: string | undefined): Promise<Completion> {
+    try {
+      const { data, stat } = await s.get(this.path(key));
+      return { type: 'ok', value: decode(data), meta: zkMeta(stat, s.sessionId) };
+    } catch (err) {
+      return { type: 'fail', error: outcomeOf(err).error };
+    }
+  }
+
+  /** getData + setData(same bytes, version read): linearizable (see the top of this file). A read
+   *  never changes the register's value, so every failure of it is a `fail`. */
+  private async confirmedRead(s: ZkSession, key: string | undefined): Promise<Completion> {
+    const path = this.path(key);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const { data, stat } = await s.get(path);
+        try {
+          const confirmed = await s.set(path, data ?? '', stat.version);
+          return { type: 'ok', value: decode(data), meta: zkMeta(confirmed, s.sessionId) };
+        } catch (err) {
+          if (!isZkCode(err, 'BadVersion')) throw err;
+        }
+      }
+      return { type: 'fail', error: 'BadVersion: the register kept changing under the read' };
+    } catch (err) {
+      return { type: 'fail', error: outcomeOf(err).error };
+    }
+  }
+
+  private async write(s: ZkSession, key: string | undefined, value: unknown): Promise<Completion> {
+    try {
+      const stat = await s.set(this.path(key), encode(value), -1);
+      return { type: 'ok', meta: zkMeta(stat, s.sessionId) };
+    } catch (err) {
+      return outcomeOf(err);
+    }
+  }
+
+  private async cas(s: ZkSession, key: string | undefined, [from, to]: [unknown, unknown]): Promise<Completion> {
+    const path = this.path(key);
+    let current: { data: string | null; stat: Stat };
+    try {
+      current = await s.get(path);
+    } catch (err) {
+      return { type: 'fail', error: outcomeOf(err).error }; // nothing was written yet
+    }
+    const value = decode(current.data);
+    if (value !== from) return { type: 'fail', error: 'mismatch', meta: { read: value, ...zkMeta(current.stat, s.sessionId) } };
+    try {
+      const stat = await s.set(path, encode(to), current.stat.version);
+      return { type: 'ok', meta: zkMeta(stat, s.sessionId) };
+    } catch (err) {
+      return outcomeOf(err); // BadVersion → fail; a lost connection → info
+    }
+  }
+
+  async close(): Promise<void> {
+    this.session?.close();
+    this.session = undefined;
+  }
+}
+
+/** cas-register with independent keys: each /fl-register/kN is its own register. */
+export const keyedCasRegister: Model = { ...casRegister, partitionKey: (op) => op.key ?? '' };
+
+export function registerCheckers(o: RegisterOptions): Checker[] {
+  const consistency: Checker = o.readMode === 'plain'
+    ? sequentialChecker
+    : { name: 'linearizable', check: (history) => checkLinearizability(keyedCasRegister, history, { timeLimitS: 60 }) };
+  return [consistency, recoveryChecker];
+}
+
+export function registerWorkload(options: Record<string, unknown>): Workload<Cluster> {
+  const o = registerOptions(options);
+  const key = (rng: { int(lo: number, hi: number): number }) => `k${rng.int(0, o.keys - 1)}`;
+  const value = (rng: { int(lo: number, hi: number): number }) => rng.int(0, o.values - 1);
+  return {
+    name: `register-${o.readMode}`,
+    client(ctx, process) {
+      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the register workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
+      return new RegisterClient(ctx as WorkloadContext<ZkCluster>, process, o);
+    },
+    generator: mix({
+      read: [2, ({ rng }) => ({ f: 'read', value: null, key: key(rng) })],
+      write: [1, ({ rng }) => ({ f: 'write', value: value(rng), key: key(rng) })],
+      cas: [1, ({ rng }) => ({ f: 'cas', value: [value(rng), value(rng)], key: key(rng) })],
+    }),
+    final: eachWorkerOnce(() => Array.from({ length: o.keys }, (_, k): OpSpec => ({ f: 'read', value: null, key: `k${k}` }))),
+    checkers: registerCheckers(o),
+  };
+}
