@@ -63,6 +63,8 @@ describe('report in headless Chromium', function () {
     assert.equal(await page.locator('#cx-timeline-0 .failpoint').count(), 1);
     assert.equal(await page.locator('#cx-timeline-0 .fault').count(), 1, 'the partition is shaded');
     assert.equal(await page.locator('tr.candidate').count(), 3);
+    assert.equal(await page.locator('#overview-strip .span').count(), 4, '3 fault windows + the counterexample');
+    assert.equal(await page.locator('#overview-strip .violation-mark').count(), 3);
     await page.screenshot({ path: path.join(SHOTS, 'report-violation-top.png') });
     assert.deepEqual(errors, []);
   });

@@ -83,6 +83,7 @@ function header() {
     D.notes.length ? h('ul', { class: 'muted small' }, D.notes.map((n) => h('li', {}, n))) : null,
     h('nav', { class: 'toc' },
       D.checks.filter((c) => c.counterexample).length ? h('a', { href: '#counterexample-0' }, 'Counterexample') : null,
+      D.faults.length || D.checks.some((c) => c.counterexample || c.violations.some((v) => typeof v.time === 'number')) ? h('a', { href: '#overview' }, 'Run at a glance') : null,
       h('a', { href: '#checks' }, 'Checks'), h('a', { href: '#performance' }, 'Latency & throughput'),
       D.faults.length ? h('a', { href: '#faults' }, 'Faults') : null, h('a', { href: '#ops' }, 'Notable ops'), h('a', { href: '#files' }, 'Raw files & logs')),
   );
@@ -595,11 +596,56 @@ function filesSection() {
       h('p', { class: 'small' }, h('a', { href: log.href }, `open full log ${log.href}`)), h('pre', {}, log.tail || '(empty)'))) : h('p', { class: 'muted' }, 'No node logs in this run folder.'));
 }
 
+/* ---------- run overview ---------- */
+
+/** One strip for the whole run: fault windows per kind, when violations happened, where the counterexample lies. */
+function overview() {
+  const rows = faultKinds.map((k) => ({ label: `⚡ ${k}`, colour: faultColour(k), items: D.faults.filter((w) => w.fault === k).map((w) => ({ from: w.start, to: w.end, label: w.targets.join(','), tip: `${faultLabel(w)}: ${fmtAt(w.start)} – ${w.open ? 'end (never healed)' : fmtAt(w.end)}${w.detail ? '\n' + w.detail : ''}` })) }));
+  const cxs = D.checks.map((c, n) => ({ c, n })).filter((x) => x.c.counterexample);
+  if (cxs.length) rows.push({ label: 'counterexample', colour: '#b3261e', items: cxs.map(({ c }, k) => { const o = c.counterexample.ops; return { from: Math.min(...o.map((x) => x.start)), to: Math.max(...o.map((x) => x.end)), label: c.checker, tip: `counterexample of ${c.checker}`, href: `#counterexample-${k}` }; }) });
+  const marks = D.checks.flatMap((c) => c.violations.filter((v) => typeof v.time === 'number').map((v) => ({ time: v.time, c, v })));
+  if (!rows.length && !marks.length) return null;
+  const box = h('div', { class: 'timeline', id: 'overview-strip' });
+  const LEFT = 130, LANE = 24, TOP = 8;
+  const draw = () => {
+    const width = Math.max(600, box.clientWidth || 1100);
+    const span = Math.max(D.spanMs, 1);
+    const xs = (t) => LEFT + (Math.min(Math.max(t, 0), span) / span) * (width - LEFT - 16);
+    const nLanes = rows.length + (marks.length ? 1 : 0);
+    const svg = s('svg', { width, height: TOP + nLanes * LANE + 24, role: 'img', 'aria-label': 'run overview' }, svgDefs());
+    rows.forEach((r, k) => {
+      const y = TOP + k * LANE;
+      svg.append(s('text', { x: 8, y: y + 16, class: 'lane', fill: r.colour }, r.label));
+      for (const it of r.items) {
+        const g = s('g', { class: 'span' }, s('rect', { x: xs(it.from), y: y + 3, width: Math.max(3, xs(it.to) - xs(it.from)), height: LANE - 6, rx: 3, fill: r.colour, 'fill-opacity': 0.18, stroke: r.colour }),
+          xs(it.to) - xs(it.from) > it.label.length * 7 + 8 ? s('text', { x: xs(it.from) + 4, y: y + 16, fill: r.colour }, it.label) : null, s('title', {}, it.tip));
+        if (it.href) { g.setAttribute('cursor', 'pointer'); g.addEventListener('click', () => { location.hash = it.href; }); }
+        svg.append(g);
+      }
+    });
+    if (marks.length) {
+      const y = TOP + rows.length * LANE;
+      svg.append(s('text', { x: 8, y: y + 16, class: 'lane', fill: '#b3261e' }, '✖ violations'));
+      for (const m of marks) {
+        const g = s('g', { class: 'violation-mark', cursor: 'pointer' }, s('text', { x: xs(m.time), y: y + 17, 'text-anchor': 'middle', fill: '#b3261e', 'font-size': 15, 'font-weight': 700 }, '✖'), s('title', {}, `${m.c.checker} at ${fmtAt(m.time)}: ${m.v.message}`));
+        g.addEventListener('click', () => { location.hash = `#check-${slug(m.c.checker)}`; });
+        svg.append(g);
+      }
+    }
+    const axisY = TOP + nLanes * LANE + 16;
+    for (const t of niceTicks(span, 10)) svg.append(s('text', { x: xs(t), y: axisY, 'text-anchor': 'middle', fill: '#5b6672' }, `${+(t / 1000).toFixed(3)} s`));
+    box.replaceChildren(svg);
+  };
+  requestAnimationFrame(draw);
+  window.addEventListener('resize', draw);
+  return section('overview', 'Run at a glance', h('p', { class: 'muted small' }, 'Faults injected over the whole run, when each violation happened, and where the counterexample lies. Hover for details; click to jump.'), box);
+}
+
 /* ---------- page ---------- */
 
 function render() {
   const cxChecks = D.checks.filter((c) => c.counterexample);
-  app.append(header(), ...cxChecks.map((c, k) => counterexampleSection(c, k)), checksOverview(),
+  app.append(header(), ...cxChecks.map((c, k) => counterexampleSection(c, k)), overview() || '', checksOverview(),
     ...D.checks.map(checkSection), performanceSection(), faultsSection() || '', opsSection(), filesSection(), inspector);
   document.body.dataset.rendered = 'true';
   performance.mark('faultline-rendered');
