@@ -113,6 +113,10 @@ describe('docker runtime @integration', function () {
         assert.equal(ep.host, '127.0.0.1', 'a published port is reached through its loopback mapping');
         await waitFor(`the harness to reach ${h.name}`, 10_000, async () => (await send(ep, `harness-to-${h.name}`)) && logHas(procs[i], `harness-to-${h.name}`), 200);
       }
+      // a port no image publishes: reached at the node's own 10.77 address through the network's gateway
+      const other = await n1.spawn({ name: 'unpublished', command: 'nc', args: ['-lk', '9999'] });
+      assert.deepEqual(await n1.endpoint(9999), { host: n1.address, port: 9999 });
+      await waitFor('the harness to reach n1:9999 directly', 10_000, async () => (await send(await n1.endpoint(9999), 'direct')) && logHas(other, 'direct'), 200);
       // container to container, by alias
       await waitFor('n2 to reach n1 by alias', 10_000, async () => (await sendFrom(n2, n1, 'n2-to-n1')) === 0 && logHas(procs[0], 'n2-to-n1'), 200);
 
