@@ -44,7 +44,9 @@ export function planFor(options: Record<string, unknown>): HttpPlan {
   const connect = expect('connectTimeout', 60) * 1000;
   const limit = Math.min(H || Infinity, T);
   const slowMs = range(opt(options, 'slowMs'), Number.isFinite(limit) && limit < 30_000 ? [Math.round(limit * 0.4), Math.max(100, limit - 700)] : [300, 900]);
-  const overMs = range(opt(options, 'overMs'), Number.isFinite(limit) && limit < 30_000 ? [limit + 1200, limit + 2500] : [1500, 2500]);
+  // past harakiri the kill is certain only after H + ~2 s (the master checks once a second)
+  const beyond = H && H <= T ? 3300 : 1200;
+  const overMs = range(opt(options, 'overMs'), Number.isFinite(limit) && limit < 30_000 ? [limit + beyond, limit + beyond + 1300] : [1500, 2500]);
   const gapMs = n(opt(options, 'streamGapMs'), Math.max(50, Math.min(500, T - 800)));
   const streamTotal = Math.min(T < 30_000 ? T * 1.5 : 1500, H ? H - 700 : Infinity);
   const chunks = n(opt(options, 'streamChunks'), Math.max(2, Math.floor(streamTotal / gapMs)));

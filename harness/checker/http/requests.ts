@@ -186,7 +186,8 @@ export interface Expectations {
   maxRequests: number;
   minWorkerLifetimeMs: number;
   processes: number;
-  /** Latest kill after H the harakiri checker accepts (DESIGN.md: about H+2 s; measured H+1.8 s). */
+  /** Latest kill after H the harakiri checker accepts (DESIGN.md: about H+2 s; measured here up to
+   *  H+2.5 s on a loaded 2-core machine, so 3 s by default). */
   harakiriSlackMs: number;
   /** Latest 504 after T the timeout checker accepts. */
   timeoutSlackMs: number;
@@ -204,7 +205,7 @@ export function expectations(opts?: Record<string, unknown>): Expectations {
     maxRequests: pick('maxRequests', 0),
     minWorkerLifetimeMs: pick('minWorkerLifetime', 10) * 1000,
     processes: pick('processes', 2),
-    harakiriSlackMs: num(opt(opts, 'harakiriSlackMs'), 2500),
+    harakiriSlackMs: num(opt(opts, 'harakiriSlackMs'), 3000),
     timeoutSlackMs: num(opt(opts, 'timeoutSlackMs'), 1000),
     marginMs: num(opt(opts, 'deadlineMarginMs'), 500),
   };
