@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Cleanup } from '../harness/cleanup.ts';
 import { faultKinds, runNemesis, type NemesisEvent } from '../harness/nemesis/index.ts';
 import type { FaultContext } from '../harness/nemesis/types.ts';
@@ -11,10 +13,11 @@ import { Rng } from '../harness/rng.ts';
 import netns from '../harness/runtime/netns/index.ts';
 import { leftoversOf } from '../harness/runtime/netns/leftovers.ts';
 import type { NetnsHost } from '../harness/runtime/netns/host.ts';
-import { pidAlive, pidStartTime, waitFor } from '../harness/runtime/process.ts';
+import { pidAlive, pidStartTime, runCommand, waitFor } from '../harness/runtime/process.ts';
 import type { Host, HostProcess, Runtime } from '../harness/runtime/types.ts';
 import type { Cluster } from '../harness/target.ts';
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PORT = 7000;
 const LOG_DIR = '/tmp/faultline-test-netns-logs';
 
@@ -161,7 +164,7 @@ describe('netns runtime @integration', function () {
     const n3 = runtime.host('n3');
     const p = procs.get('n3')!;
     await p.pause();
-    assert.match(readFileSync(`/proc/${p.pid}/stat`, 'utf8'), /\) T /);
+    await waitFor('n3 to be stopped (state T)', 3000, () => /\) T /.test(readFileSync(`/proc/${p.pid}/stat`, 'utf8')), 20);
     await assert.rejects(ask(n3.address, PORT, 500), /no answer/);
     await p.resume();
     assert.match(await ask(n3.address, PORT), /^n3 /);
@@ -257,6 +260,41 @@ describe('netns runtime @integration', function () {
     assert.deepEqual(await c.runAll(), []);
     console.log(`      netns create, 5 hosts: ${created.toFixed(0)} ms; cleanup: ${(performance.now() - t1).toFixed(0)} ms`);
     assert.deepEqual(await leftoversOf(rt.runId), []);
+  });
+
+  it('a create that fails half-way (out of file descriptors) undoes what it built and keeps the error', async () => {
+    // a child with few file descriptors: building 12 hosts in parallel runs out while namespaces exist
+    const code = `
+      import { watch } from 'node:fs';
+      import netns from '${ROOT}/harness/runtime/netns/index.ts';
+      import { Ledger } from '${ROOT}/harness/runtime/netns/ledger.ts';
+      import { leftoversOf } from '${ROOT}/harness/runtime/netns/leftovers.ts';
+      import { Cleanup } from '${ROOT}/harness/cleanup.ts';
+      const ids = [];
+      const claim = Ledger.claim.bind(Ledger);
+      Ledger.claim = (runId, kind) => { const l = claim(runId, kind); if (l) ids.push(runId); return l; }; // to learn the run id
+      const created = new Set();
+      const watcher = watch('/run/netns', (_, name) => name && created.add(String(name)));
+      const cleanup = new Cleanup();
+      let error = '';
+      try {
+        await netns.create({ hosts: Array.from({ length: 12 }, (_, i) => 'n' + (i + 1)), logDir: '${LOG_DIR}', cleanup, log: () => {} });
+      } catch (err) {
+        error = String(err);
+      } finally {
+        await cleanup.runAll();
+        watcher.close();
+      }
+      const made = [...created].filter((n) => n.startsWith('fl-' + ids[0] + '-'));
+      console.log(JSON.stringify({ error, runId: ids[0], made, left: await leftoversOf(ids[0]) }));
+    `;
+    const r = await runCommand('prlimit', ['--nofile=50', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { error: string; runId: string; made: string[]; left: string[] };
+    assert.match(out.error, /EMFILE/, 'the original error comes back');
+    assert.ok(out.made.length >= 2, `some namespaces existed before the failure: ${out.made.join(', ')}`);
+    assert.deepEqual(out.left, []);
+    assert.deepEqual(await leftoversOf(out.runId), []);
   });
 
   it('refuses bad host lists before creating anything', async () => {

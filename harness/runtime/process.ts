@@ -21,6 +21,16 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** The process state letter from /proc (R running, S sleeping, T stopped, Z zombie, ...). */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The kernel's start time of a pid (clock ticks since boot), so a recorded pid can be told apart
  *  from a later process that reused the number. undefined when the pid does not exist. */
 export function pidStartTime(pid: number): number | undefined {
@@ -81,7 +91,8 @@ export async function spawnLogged(spec: LoggedSpawn): Promise<ChildHostProcess> 
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (err) => reject(new HarnessError(`cannot start ${spec.name} (${spec.command}): ${err.message}`)));
+      // kept for the child's whole life: a later 'error' (e.g. a failed kill) must not crash the harness
+      child.on('error', (err) => reject(new HarnessError(`cannot start ${spec.name} (${spec.command}): ${err.message}`)));
     });
     child.unref();
     return new ChildHostProcess(spec.name, child, spec.logFile);
@@ -126,8 +137,10 @@ export class ChildHostProcess implements HostProcess {
     }
   }
 
-  pause(): Promise<void> {
-    return this.signal('SIGSTOP');
+  /** SIGSTOP, resolving once the kernel shows the process stopped (so a fault starts when it says). */
+  async pause(): Promise<void> {
+    await this.signal('SIGSTOP');
+    await waitFor(`${this.name} (pid ${this.pid}) to stop`, 2000, () => !this.alive || !/^[RSD]$/.test(processState(this.pid) ?? 'gone'), 5);
   }
 
   resume(): Promise<void> {
@@ -176,13 +189,12 @@ export function runCommand(command: string, args: string[], opts: { timeoutMs?: 
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new HarnessError(`timed out after ${(timeoutMs / 1000).toFixed(1)}s running ${[command, ...args].join(' ')}`));
     }, timeoutMs);
-    child.once('error', (err) => {
+    // listen for 'error' first and keep listening: a failed spawn (EMFILE, ENOENT) must reject, never crash
+    child.on('error', (err) => {
       clearTimeout(timer);
       reject(new HarnessError(`cannot run ${command}: ${err.message}`));
     });
@@ -190,8 +202,10 @@ export function runCommand(command: string, args: string[], opts: { timeoutMs?: 
       clearTimeout(timer);
       resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr });
     });
-    child.stdin.on('error', () => {}); // the command may exit without reading its input
-    child.stdin.end(opts.input ?? '');
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin?.on('error', () => {}); // the command may exit without reading its input
+    child.stdin?.end(opts.input ?? '');
   });
 }
 

@@ -65,10 +65,16 @@ async function claimRunId(): Promise<{ runId: string; ledger: Ledger }> {
   throw new HarnessError('could not find a free run id (run `faultline clean`?)');
 }
 
-/** Creates a namespace and registers its undo (kill what runs in it, delete it) at once. */
+/** Creates a namespace and registers its undo (kill what runs in it, delete it) at once. It goes
+ *  into the ledger before it exists: if we die while `ip` runs, the orphaned `ip` still creates it. */
 async function addNamespace(b: Build, ns: string): Promise<void> {
-  await ip('netns', 'add', ns);
   b.ledger.add('namespaces', ns);
+  try {
+    await ip('netns', 'add', ns);
+  } catch (err) {
+    b.ledger.drop('namespaces', ns);
+    throw err;
+  }
   b.undo.add(`namespace ${ns}`, async () => {
     await deleteNamespace(ns);
     b.ledger.drop('namespaces', ns);
@@ -82,8 +88,11 @@ async function buildBridge(b: Build): Promise<string> {
   await ip('-n', br, 'link', 'add', br, 'type', 'bridge');
   await ip('-n', br, 'link', 'set', br, 'up');
   const rootEnd = `fl-${b.runId}-h`;
-  await ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', `fl-${b.runId}-hb`, 'netns', br);
-  b.ledger.add('links', rootEnd);
+  b.ledger.add('links', rootEnd); // before it exists, as for namespaces
+  await ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', `fl-${b.runId}-hb`, 'netns', br).catch((err) => {
+    b.ledger.drop('links', rootEnd);
+    throw err;
+  });
   b.undo.add(`link ${rootEnd}`, async () => {
     await deleteLink(rootEnd);
     b.ledger.drop('links', rootEnd);
@@ -124,8 +133,8 @@ async function reserveRun(b: Omit<Build, 'k'>): Promise<number> {
     b.ledger.drop('files', subnet.lockFile);
   });
   const runDir = `/tmp/fl-${b.runId}`;
-  mkdirSync(runDir, { recursive: true });
   b.ledger.add('dirs', runDir);
+  mkdirSync(runDir, { recursive: true });
   b.undo.add(`folder ${runDir}`, () => {
     rmSync(runDir, { recursive: true, force: true });
     b.ledger.drop('dirs', runDir);

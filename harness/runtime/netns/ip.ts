@@ -1,8 +1,7 @@
 // Thin wrappers over iproute2 for the few things the netns runtime and `faultline clean` do with
 // namespaces and links. Every call has a deadline; deletions tolerate "already gone" so undos stay
 // idempotent.
-import { readFileSync } from 'node:fs';
-import { runChecked, runCommand, waitFor } from '../process.ts';
+import { processState, runChecked, runCommand, waitFor } from '../process.ts';
 
 const IP_TIMEOUT_MS = 10_000;
 
@@ -28,14 +27,10 @@ export async function namespacePids(ns: string): Promise<number[]> {
 }
 
 /** Gone or a zombie waiting to be reaped: either way it holds nothing any more. */
-function pidGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
+const pidGone = (pid: number): boolean => {
+  const state = processState(pid);
+  return state === undefined || state === 'Z';
+};
 
 /** SIGKILLs every process inside `ns` (all of them are ours: we made the namespace) and waits. */
 export async function killNamespacePids(ns: string): Promise<number[]> {
