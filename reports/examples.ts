@@ -45,6 +45,7 @@ function staleReadCore(text: (s: string) => string): OpIn[] {
     { time: 52, process: 4, type: 'invoke', f: 'write', value: 5, node: 'n2' },
     { time: 58, process: 4, type: 'fail', f: 'write', value: 5, error: text('connection loss') },
     { time: 560, process: 3, type: 'info', f: 'cas', value: [2, 3], error: text('timeout after 500 ms') },
+    { time: 640, process: 1, type: 'event', f: 'session', value: { state: text('expired'), session: '0x12' } },
     { time: 700, process: 'nemesis', type: 'event', f: 'fault-end', value: { fault: text('partition'), id: 'p-1', targets: ['n1'] } },
   ];
 }

@@ -48,6 +48,9 @@ export interface ReportPayload {
   records: number;
   checks: CheckView[];
   faults: FaultWindow[];
+  /** Other events (session connected/expired, ...), at most LIMITS.events of them. */
+  events: { time: number; process: string; f: string; text: string }[];
+  eventsTotal: number;
   latency: LatencyStats[];
   latencySeries: LatencySeries;
   throughput: ThroughputSeries;
@@ -75,7 +78,7 @@ export interface PayloadInput {
 
 export const LIMITS = {
   faults: 1000, violations: 100, violationOps: 20, arrayItems: 200, specialItems: 2000,
-  stringChars: 2000, depth: 6, counterexampleOps: 300, unsuccessfulSample: 200, slowestPerKind: 10, valueChars: 4000,
+  stringChars: 2000, depth: 6, counterexampleOps: 300, events: 500, unsuccessfulSample: 200, slowestPerKind: 10, valueChars: 4000,
 };
 
 /** Truncates arrays, long strings and deep nesting; a cut array ends with {"__more": n}. */
@@ -205,12 +208,15 @@ export function buildPayload(input: PayloadInput): ReportPayload {
   const checks = input.checks.map((c) => checkView(c, faults, nodeOf));
   const { ops, samples } = selectOps(pairs, checks, input.history);
   const notes = [...(input.notes ?? [])];
+  const events = input.history.filter((op) => op.type === 'event' && op.f !== 'fault-start' && op.f !== 'fault-end');
   if (faults.length > LIMITS.faults) notes.push(`${faults.length} fault windows; the first ${LIMITS.faults} are listed.`);
   return {
     kind: input.kind, title: input.title, verdict: input.verdict, reason: input.reason, facts: input.facts,
     ...(input.replay ? { replay: input.replay } : {}),
     links: input.links, logs: input.logs ?? [], spanMs, records: input.history.length, checks,
     faults: faults.slice(0, LIMITS.faults), latency: latencyStats(pairs),
+    events: events.slice(0, LIMITS.events).map((e) => ({ time: e.time, process: String(e.process), f: String(e.f), text: describeValue(e.value, 200) })),
+    eventsTotal: events.length,
     latencySeries: latencySeries(pairs, spanMs, chartBins(pairs.length)), throughput: throughput(pairs, spanMs, chartBins(pairs.length)),
     ops, samples, metrics: input.metrics ?? {}, notes,
   };

@@ -46,7 +46,10 @@ export interface LatencySeries {
 
 const isFaultRecord = (op: Op) => op.process === NEMESIS && op.type === 'event' && (op.f === 'fault-start' || op.f === 'fault-end');
 
-/** Pairs each client invoke with the next completion of the same process; unfinished invokes become info. */
+/** Pairs each client invoke with the next completion of the same process; unfinished invokes become info.
+ *  Unlike harness/history/pair.ts (the checkers' strict pairing, info ending at Infinity) this never
+ *  throws and keeps the time an info completion was recorded: a report must draw a broken or cut-short
+ *  history too, and needs a finite end for every bar. */
 export function pairOps(history: readonly Op[]): PairedOp[] {
   const pending = new Map<number | string, Op>();
   const pairs: PairedOp[] = [];

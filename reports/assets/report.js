@@ -604,14 +604,14 @@ function overview() {
   const cxs = D.checks.map((c, n) => ({ c, n })).filter((x) => x.c.counterexample);
   if (cxs.length) rows.push({ label: 'counterexample', colour: '#b3261e', items: cxs.map(({ c }, k) => { const o = c.counterexample.ops; return { from: Math.min(...o.map((x) => x.start)), to: Math.max(...o.map((x) => x.end)), label: c.checker, tip: `counterexample of ${c.checker}`, href: `#counterexample-${k}` }; }) });
   const marks = D.checks.flatMap((c) => c.violations.filter((v) => typeof v.time === 'number').map((v) => ({ time: v.time, c, v })));
-  if (!rows.length && !marks.length) return null;
+  if (!rows.length && !marks.length && !D.events.length) return null;
   const box = h('div', { class: 'timeline', id: 'overview-strip' });
   const LEFT = 130, LANE = 24, TOP = 8;
   const draw = () => {
     const width = Math.max(600, box.clientWidth || 1100);
     const span = Math.max(D.spanMs, 1);
     const xs = (t) => LEFT + (Math.min(Math.max(t, 0), span) / span) * (width - LEFT - 16);
-    const nLanes = rows.length + (marks.length ? 1 : 0);
+    const nLanes = rows.length + (marks.length ? 1 : 0) + (D.events.length ? 1 : 0);
     const svg = s('svg', { width, height: TOP + nLanes * LANE + 24, role: 'img', 'aria-label': 'run overview' }, svgDefs());
     rows.forEach((r, k) => {
       const y = TOP + k * LANE;
@@ -627,10 +627,15 @@ function overview() {
       const y = TOP + rows.length * LANE;
       svg.append(s('text', { x: 8, y: y + 16, class: 'lane', fill: '#b3261e' }, '✖ violations'));
       for (const m of marks) {
-        const g = s('g', { class: 'violation-mark', cursor: 'pointer' }, s('text', { x: xs(m.time), y: y + 17, 'text-anchor': 'middle', fill: '#b3261e', 'font-size': 15, 'font-weight': 700 }, '✖'), s('title', {}, `${m.c.checker} at ${fmtAt(m.time)}: ${m.v.message}`));
+        const g = s('g', { class: 'violation-mark', cursor: 'pointer' }, s('text', { x: xs(m.time), y: y + 17, 'text-anchor': 'middle', fill: '#b3261e', style: 'font-size:17px;font-weight:700' }, '✖'), s('title', {}, `${m.c.checker} at ${fmtAt(m.time)}: ${m.v.message}`));
         g.addEventListener('click', () => { location.hash = `#check-${slug(m.c.checker)}`; });
         svg.append(g);
       }
+    }
+    if (D.events.length) {
+      const y = TOP + (nLanes - 1) * LANE;
+      svg.append(s('text', { x: 8, y: y + 16, class: 'lane', fill: '#5b6672' }, `◆ events${D.eventsTotal > D.events.length ? ` (${D.events.length} of ${D.eventsTotal})` : ''}`));
+      for (const e of D.events) svg.append(s('g', { class: 'event-mark' }, s('path', { d: `M${xs(e.time)} ${y + 6} l5 6 l-5 6 l-5 -6 z`, fill: '#5b6672', 'fill-opacity': 0.7 }), s('title', {}, `${fmtAt(e.time)} ${e.f} (process ${e.process}): ${e.text}`)));
     }
     const axisY = TOP + nLanes * LANE + 16;
     for (const t of niceTicks(span, 10)) svg.append(s('text', { x: xs(t), y: axisY, 'text-anchor': 'middle', fill: '#5b6672' }, `${+(t / 1000).toFixed(3)} s`));
