@@ -3,91 +3,14 @@
 // and link faults add measurable latency, stall or reset connections. Echo servers stand in for
 // nodes: plain processes on each host's own port, reached only through the host's endpoints.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Cleanup } from '../harness/cleanup.ts';
 import local from '../harness/runtime/local/index.ts';
 import { isolate } from '../harness/net/grudge.ts';
-import type { Host, Runtime } from '../harness/runtime/types.ts';
-
-const ECHO_PORT = 7000;
-const ECHO = `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(Number(process.argv[1]), '127.0.0.1')`;
-
-type Endpoint = { host: string; port: number };
-
-/** A connection that sends one line at a time and waits (bounded) for its echo. */
-class EchoConn {
-  private buf = '';
-  private waiter: (() => void) | undefined;
-  closed: string | undefined;
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d) => {
-      this.buf += d.toString();
-      this.waiter?.();
-    });
-    socket.on('error', (e) => (this.closed = `error ${(e as NodeJS.ErrnoException).code ?? e.message}`));
-    socket.on('close', () => {
-      this.closed ??= 'closed';
-      this.waiter?.();
-    });
-  }
-
-  static open(ep: Endpoint, timeoutMs = 2000): Promise<EchoConn> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(ep);
-      const timer = setTimeout(() => (socket.destroy(), reject(new Error(`connect to ${ep.port} timed out`))), timeoutMs);
-      socket.once('connect', () => (clearTimeout(timer), resolve(new EchoConn(socket))));
-      socket.once('error', (e) => (clearTimeout(timer), reject(e)));
-    });
-  }
-
-  /** Round trip of one line in ms, or undefined when no echo came within timeoutMs. */
-  async roundTrip(text: string, timeoutMs: number): Promise<number | undefined> {
-    this.buf = '';
-    const t0 = performance.now();
-    this.socket.write(text + '\n');
-    const got = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiter = () => {
-        if (this.buf.includes('\n') || this.closed) (clearTimeout(timer), resolve(this.buf.includes('\n')));
-      };
-    });
-    this.waiter = undefined;
-    return got ? performance.now() - t0 : undefined;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-async function waitListening(h: Host): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((r) => net.connect({ host: '127.0.0.1', port: h.port(ECHO_PORT) }).once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`echo server on ${h.name} did not listen within 10 s`);
-}
-
-/** Median round trip over n lines on a fresh connection. */
-async function medianRtt(ep: Endpoint, n = 5): Promise<number> {
-  const c = await EchoConn.open(ep);
-  try {
-    const rtts: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const rtt = await c.roundTrip(`ping ${i}`, 5000);
-      assert.ok(rtt !== undefined, 'no echo within 5 s');
-      rtts.push(rtt);
-    }
-    return rtts.sort((a, b) => a - b)[Math.floor(n / 2)];
-  } finally {
-    c.close();
-  }
-}
+import type { Runtime } from '../harness/runtime/types.ts';
+import { ECHO_PORT, EchoConn, medianRtt, startEchoServers } from './local-echo.ts';
 
 describe('local runtime: links through the proxy', function () {
   this.timeout(60_000);
@@ -100,8 +23,7 @@ describe('local runtime: links through the proxy', function () {
     cleanup = new Cleanup();
     logDir = mkdtempSync(path.join(tmpdir(), 'fl-test-local-'));
     runtime = await local.create({ hosts: [n1, n2, n3], logDir, cleanup, log: () => {} });
-    for (const h of runtime.hosts) await h.spawn({ name: 'echo', command: process.execPath, args: ['-e', ECHO, String(h.port(ECHO_PORT))] });
-    for (const h of runtime.hosts) await waitListening(h);
+    await startEchoServers(runtime.hosts);
   });
 
   after(async () => {

@@ -4,13 +4,14 @@ import type { Rng } from '../rng.ts';
 import { kill, killLeader } from './kinds/crash.ts';
 import { partitionBridge, partitionHalves, partitionLeader, partitionOne, partitionRing } from './kinds/partition.ts';
 import { pause, pauseLeader } from './kinds/pause.ts';
+import { linkFaultKinds } from './link-faults.ts';
 import { runNemesis as runSchedule, type NemesisEvent } from './run.ts';
 import { planSchedule as plan, type SchedulePlan } from './schedule.ts';
 import type { FaultContext, FaultKind, PlannedFault } from './types.ts';
 import { uwsgiFaults } from '../../targets/uwsgi-nginx/faults.ts';
 
 export const faultKinds: Record<string, FaultKind> = Object.fromEntries(
-  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, pause, pauseLeader, ...uwsgiFaults].map((k) => [k.name, k]),
+  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, pause, pauseLeader, ...uwsgiFaults, ...linkFaultKinds].map((k) => [k.name, k]),
 );
 
 /** A seeded schedule over the known fault kinds (unknown names are a UsageError). */
