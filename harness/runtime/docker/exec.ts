@@ -133,38 +133,46 @@ export class ContainerProcess implements HostProcess {
   }
 }
 
-/** Runs a short command in `container` to completion, feeding `input` to its stdin; SIGKILLs it at the deadline. */
-export async function execOnce(modem: Dockerode['modem'], container: Dockerode.Container, spec: ExecSpec, opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const { exec, stream } = await startExec(container, spec, true);
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  err.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+/** Demultiplexes an exec's stream into two strings; `ended` settles when the command's output ends. */
+function collect(modem: Dockerode['modem'], stream: Duplex): { output: { stdout: string; stderr: string }; ended: Promise<void> } {
+  const output = { stdout: '', stderr: '' };
+  const out = new PassThrough().setEncoding('utf8').on('data', (d: string) => (output.stdout += d));
+  const err = new PassThrough().setEncoding('utf8').on('data', (d: string) => (output.stderr += d));
   modem.demuxStream(stream, out, err);
   const ended = new Promise<void>((resolve) => {
     stream.once('end', resolve);
     stream.once('close', resolve);
     stream.once('error', () => resolve());
   });
-  stream.end(opts.input ?? ''); // closes the command's stdin
+  return { output, ended };
+}
+
+/** Whether `done` settled within `ms` (the timer is always cleared). */
+async function within(done: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    if ((await Promise.race([ended, timedOut])) === 'timeout') {
-      const { Pid } = await exec.inspect();
-      if (Pid > 0 && pidAlive(Pid)) process.kill(Pid, 'SIGKILL');
-      stream.destroy();
-      throw new HarnessError(`timed out after ${(timeoutMs / 1000).toFixed(1)}s running ${spec.cmd.join(' ')} in the container`);
-    }
+    return await Promise.race([done.then(() => true as const), late]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Runs a short command in `container` to completion, feeding `input` to its stdin; SIGKILLs it at the deadline. */
+export async function execOnce(modem: Dockerode['modem'], container: Dockerode.Container, spec: ExecSpec, opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const { exec, stream } = await startExec(container, spec, true);
+  const { output, ended } = collect(modem, stream);
+  stream.end(opts.input ?? ''); // closes the command's stdin
+  if (!(await within(ended, timeoutMs))) {
+    const { Pid } = await exec.inspect();
+    if (Pid > 0 && pidAlive(Pid)) process.kill(Pid, 'SIGKILL');
+    stream.destroy();
+    throw new HarnessError(`timed out after ${(timeoutMs / 1000).toFixed(1)}s running ${spec.cmd.join(' ')} in the container`);
   }
   const info = await waitFor(`the exit code of ${spec.cmd[0]}`, 5000, async () => {
     const i = await exec.inspect();
     return i.Running ? false : i;
   }, 10);
-  return { code: info.ExitCode ?? 128, stdout, stderr };
+  return { code: info.ExitCode ?? 128, ...output };
 }
