@@ -94,6 +94,7 @@ describe('report in headless Chromium', function () {
       assert.ok(box.width > 300 && box.height > 100, `${chart}: ${box.width}x${box.height}`);
     }
     assert.equal(await page.locator('#check-lock-safety .gantt .bar').count(), 3);
+    assert.equal(await page.locator('#check-lock-safety .gantt .overlap').count(), 2, 'the stretch held by both, on both lanes');
     assert.equal(await page.locator('#check-leader-election .gantt .bar').count(), 2);
     assert.equal(await page.locator('#workers-table tr').count(), 4);
     assert.equal(await page.locator('#latency-table tbody tr').count(), 3);

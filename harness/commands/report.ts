@@ -28,6 +28,9 @@ export function register(program: Command): void {
         return;
       }
       if (!dir) throw new UsageError('report needs a run folder (faultline report DIR) or --index [STORE]');
+      if (path.basename(path.resolve(dir)) === 'store' && !(await stat(path.join(dir, 'history.jsonl')).catch(() => null))) {
+        throw new UsageError(`${dir} is a store, not a run folder: use faultline report --index ${dir}`);
+      }
       console.log(await writeRunReport(dir));
       const store = await storeOf(dir);
       if (store) console.log(await writeIndex(store));
