@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cleanup } from '../harness/cleanup.ts';
+import { clean } from '../harness/commands/clean.ts';
 import netns from '../harness/runtime/netns/index.ts';
 import { leftoversOf } from '../harness/runtime/netns/leftovers.ts';
 import { ledgerDir } from '../harness/runtime/netns/ledger.ts';
@@ -72,7 +73,12 @@ describe('faultline clean @integration', function () {
     }
     assert.ok(existsSync(path.join(ledgerDir(), `${run.runId}.json`)));
 
-    const out = await faultlineClean();
+    let out: string;
+    try {
+      out = await faultlineClean();
+    } finally {
+      await clean({}, () => {}); // if the CLI itself broke, still leave nothing behind
+    }
     assert.match(out, new RegExp(`removed namespace fl-${run.runId}-n1`));
     assert.match(out, new RegExp(`killed pid ${run.pids[0].pid} `));
     await waitFor(`run ${run.runId} to be gone`, 5000, async () => (await leftoversOf(run.runId, run.pids)).length === 0);
