@@ -105,6 +105,11 @@ describe('docker runtime @integration', function () {
       const sleeps = (await h1.exec('ps', ['-e', '-o', 'comm='])).stdout.split('\n').filter((c) => c.trim() === 'sleep');
       assert.equal(sleeps.length, 1, 'the timed-out sleep was killed; only the init\'s own is left');
 
+      // the repo and this Node are there at their own paths: a TypeScript daemon could run inside
+      const script = 'import { HarnessError } from "./harness/errors.ts"; console.log(new HarnessError("x").name)';
+      const node = await h1.exec('sh', ['-c', 'cd "$1" && "$2" --import tsx --input-type=module -e "$3"', 'sh', ROOT, process.execPath, script], { timeoutMs: 30_000 });
+      assert.equal(node.stdout.trim(), 'HarnessError', node.stderr);
+
       // a listener per host, its output in the run's log folder
       const procs = await Promise.all(rt.hosts.map((h) => h.spawn({ name: 'listener', command: 'nc', args: ['-lk', '2181'] })));
       const [n1, n2, n3] = rt.hosts;

@@ -1,7 +1,8 @@
 // One node of the docker runtime: a container from a locally built fl- image, on the run's network
 // under its host name as alias, with NET_ADMIN (for partitions) and an init as PID 1 that idles and
-// reaps. The repo is mounted read-only at its own path (targets find their files, e.g. the WSGI app)
-// and the host's folder is a bind mount at the same path on both sides, so a config written by the
+// reaps. The repo is mounted read-only at its own path (targets find their files, e.g. the WSGI app),
+// and so is this Node binary (a target written in TypeScript runs `node --import tsx` inside), and
+// the host's folder is a bind mount at the same path on both sides, so a config written by the
 // harness or by a process inside is the same file. Services listen on their conventional ports; the
 // harness reaches the published ones through mapped loopback ports, the rest at the node's address.
 import path from 'node:path';
@@ -54,6 +55,7 @@ export async function startNode(client: ContainerRuntimeClient, spec: NodeSpec, 
       .withBindMounts([
         { source: spec.repoRoot, target: spec.repoRoot, mode: 'ro' },
         { source: spec.dir, target: spec.dir, mode: 'rw' },
+        { source: process.execPath, target: process.execPath, mode: 'ro' },
       ])
       .withCommand(['sleep', 'infinity'])
       .withWaitStrategy(tc.Wait.forSuccessfulCommand('iptables -w 5 -S INPUT'))
