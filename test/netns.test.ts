@@ -262,6 +262,23 @@ describe('netns runtime @integration', function () {
     assert.deepEqual(await leftoversOf(rt.runId), []);
   });
 
+  it('runs created at the same moment get their own subnets and cannot reach each other', async () => {
+    const c = new Cleanup();
+    try {
+      const [a, b] = await Promise.all([1, 2].map(() => netns.create({ hosts: ['n1', 'n2'], logDir: LOG_DIR, cleanup: c, log: () => {} })));
+      const subnet = (rt: Runtime) => rt.hosts[0].address.split('.').slice(0, 3).join('.');
+      assert.notEqual(a.runId, b.runId);
+      assert.notEqual(subnet(a), subnet(b));
+      const probe = (from: Host, to: Host) => from.exec('timeout', ['1', 'bash', '-c', `exec 3<>/dev/tcp/${to.address}/9`], { timeoutMs: 5000 });
+      const within = await probe(a.hosts[0], a.hosts[1]); // nothing listens: refused, but reachable
+      assert.match(within.stderr, /Connection refused/);
+      const across = await probe(a.hosts[0], b.hosts[1]);
+      assert.match(across.stderr, /unreachable/i, across.stderr);
+    } finally {
+      assert.deepEqual(await c.runAll(), []);
+    }
+  });
+
   it('a create that fails half-way (out of file descriptors) undoes what it built and keeps the error', async () => {
     // a child with few file descriptors: building 12 hosts in parallel runs out while namespaces exist
     const code = `
