@@ -179,6 +179,20 @@ describe('docker runtime @integration', function () {
     assert.deepEqual(await labelled('faultline.owner-pid', String(process.pid)), []);
   });
 
+  it('faultline clean leaves the containers of a run whose harness is alive alone', async () => {
+    const cleanup = new Cleanup();
+    try {
+      const rt = await factory.create({ hosts: ['app'], logDir, cleanup, log });
+      const cleaned: string[] = [];
+      await factory.clean((l) => cleaned.push(l));
+      assert.ok(cleaned.some((l) => l.includes(`run ${rt.runId} is still running`) && l.includes('left alone')), cleaned.join('\n'));
+      assert.equal((await labelled('faultline.run', rt.runId)).length, 2, 'its container and network are still there');
+      assert.equal((await rt.host('app').exec('true', [])).code, 0);
+    } finally {
+      assert.deepEqual(await cleanup.runAll(), []);
+    }
+  });
+
   it('faultline clean removes the containers and network of a harness that was SIGKILLed mid-run', async () => {
     const code = [
       `import factory from '${ROOT}/harness/runtime/docker/index.ts';`,
