@@ -11,7 +11,7 @@ import { prepareHistory } from './prepared.ts';
 import type { CheckResult, Checker, Counterexample, LinearizabilityDetails } from './result.ts';
 import type { SearchBudget } from './search.ts';
 import { LinearizationSearch } from './search.ts';
-import { blockingOp, describe, explain, recordsOf, shrink } from './counterexample.ts';
+import { blockingOp, breakingOp, describe, explain, recordsOf, shrink } from './counterexample.ts';
 
 export interface LinearizabilityOptions {
   /** Seconds for the whole check, counterexample included (default 60). */
@@ -43,7 +43,7 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const budget = budgetFrom(opts, started);
   const prepared = prepareHistory(model, history, opts.locate);
   const keys = [...prepared.partitions.keys()];
-  const details: LinearizabilityDetails = { model: model.name, ops: prepared.total, elapsedMs: 0 };
+  const details: LinearizabilityResult['details'] = { model: model.name, ops: prepared.total, elapsedMs: 0 };
   if (model.partitionKey) details.partitions = { total: keys.length, done: 0 };
   let explored = 0, done = 0;
   const finish = (valid: CheckResult['valid'], summary: string, violations?: CheckResult['violations']): LinearizabilityResult => {
@@ -68,18 +68,20 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
       if (out.result !== 'unknown' || out.reason !== 'steps') searches.delete(key);
       if (out.result === 'ok') { done++; continue; }
       if (out.result === 'unknown' && out.reason === 'steps') { stillPending.push(key); continue; }
-      if (out.result === 'unknown') {
+      if (out.result === 'unknown' && out.reason !== 'steps') {
         const prefix = out.longestPrefix.map((id) => ops[id].op.invokeIndex);
-        details.budget = { reason: out.reason, explored, note: budgetNote(out.reason, opts, done, keys.length, prefix.length, ops.length, key) };
-        (details as LinearizabilityResult['details']).search = { key, longestPrefix: prefix };
-        return finish('unknown', `unknown: ${details.budget.note}`);
+        const note = budgetNote(out.reason, opts, done, keys.length, prefix.length, ops.length, key);
+        details.budget = { reason: out.reason, explored, note };
+        details.search = { key, longestPrefix: prefix };
+        return finish('unknown', `unknown: ${note}`);
       }
       if (details.partitions) details.partitions.failed = [key];
-      const failing = ops[blockingOp(ops, out.longestPrefix)];
-      (details as LinearizabilityResult['details']).search = {
+      const breaking = breakingOp(model, ops, budget);
+      const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, out.longestPrefix)];
+      details.search = {
         key, longestPrefix: out.longestPrefix.map((id) => ops[id].op.invokeIndex), failingOp: failing?.op.invokeIndex ?? -1,
       };
-      const cx = opts.minimize === false ? undefined : counterexample(model, ops, out.longestPrefix, budget, history, model.partitionKey ? key : undefined);
+      const cx = opts.minimize === false || !failing ? undefined : counterexample(model, ops, failing, budget, history, model.partitionKey ? key : undefined);
       if (cx) details.counterexample = cx;
       const summary = violationSummary(model, cx, failing, model.partitionKey ? key : undefined);
       return finish(false, summary, [{ message: summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] }]);
@@ -91,10 +93,10 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   return finish(true, `linearizable: all ${prepared.total} operations${scope} have a valid order (${model.name})`);
 }
 
-function counterexample(model: Model, ops: CheckOp[], prefix: number[], budget: SearchBudget, history: readonly Op[], key?: string): Counterexample {
-  const small = shrink(model, ops, prefix, budget);
+function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], key?: string): Counterexample {
+  const small = shrink(model, ops, failing, budget);
   const why = explain(model, small);
-  const cx: Counterexample = { ops: recordsOf(small, history), longestPrefix: why.longestPrefix, failingOp: why.failingOp, candidates: why.candidates };
+  const cx: Counterexample = { ops: recordsOf(small, history), longestPrefix: why.longestPrefix, failingOp: failing.op.invokeIndex, candidates: why.candidates };
   if (key !== undefined) cx.key = key;
   return cx;
 }
@@ -108,6 +110,7 @@ function violationSummary(model: Model, cx: Counterexample | undefined, failing:
   const op = cx.ops.find((o) => o.index === cx.failingOp);
   const states = [...new Set(cx.candidates.map((c) => c.state))].slice(0, 3).join(' or ');
   const pairs = cx.ops.filter((o) => o.type === 'invoke').length;
+  if (!states) return `not linearizable${where}: no order of these ${pairs} operations gets past process ${op?.process} ${op?.f} (op ${cx.failingOp})`;
   return `not linearizable${where}: in every order of these ${pairs} operations, process ${op?.process} ${op?.f} (op ${cx.failingOp}) finds the state ${states}, which its result contradicts`;
 }
 
@@ -121,7 +124,7 @@ function budgetFrom(opts: LinearizabilityOptions, started: number): SearchBudget
   };
 }
 
-function budgetNote(reason: 'time' | 'memory' | 'steps', opts: LinearizabilityOptions, done: number, total: number, prefix: number, size: number, key: string): string {
+function budgetNote(reason: 'time' | 'memory', opts: LinearizabilityOptions, done: number, total: number, prefix: number, size: number, key: string): string {
   const limit = reason === 'time' ? `time limit of ${opts.timeLimitS ?? DEFAULT_TIME_LIMIT_S} s` : `memory limit of ${opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB} MB`;
   const keyText = total > 1 ? ` (${done} of ${total} keys verified; stopped in key ${JSON.stringify(key)})` : '';
   return `the ${limit} ran out before the search finished${keyText}; the longest linearizable prefix reached covers ${prefix} of ${size} operations`;

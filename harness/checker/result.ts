@@ -71,6 +71,10 @@ export interface LinearizabilityDetails {
   /** Set when the budget ran out: what the search had learned. */
   budget?: { reason: 'time' | 'memory'; explored: number; note: string };
   counterexample?: Counterexample;
+  /** Where the search of the failing (or unfinished) partition got to, in invoke indices: the longest
+   *  linearizable prefix it reached, and for a violation the op whose completion ends the longest
+   *  linearizable prefix of the history (the point where no linearization exists). */
+  search?: { key: string; longestPrefix: number[]; failingOp?: number };
 }
 
 /** result.json of a scenario run (store/<scenario>/<timestamp>/result.json). */
