@@ -19,12 +19,17 @@ export class Cleanup {
     };
   }
 
+  private nextPending() {
+    for (let i = this.stack.length - 1; i >= 0; i--) if (!this.stack[i].done) return this.stack[i];
+    return undefined;
+  }
+
   /** Runs every pending undo, newest first. Returns the errors as lines (empty when all went well). */
   runAll(): Promise<string[]> {
     this.running ??= (async () => {
       const errors: string[] = [];
-      for (const entry of [...this.stack].reverse()) {
-        if (entry.done) continue;
+      // newest first; an undo registered while we run (a start racing with Ctrl-C) is picked up too
+      for (let entry = this.nextPending(); entry; entry = this.nextPending()) {
         entry.done = true;
         try {
           await entry.undo();

@@ -21,13 +21,15 @@ async function main(argv: string[]): Promise<void> {
     .description('Jepsen-style fault injection and conformance checks for ZooKeeper and uWSGI/nginx')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Only the command being run must load: a broken module elsewhere must not take `clean` down with it.
+  const wanted = argv.slice(2).find((a) => !a.startsWith('-'));
   for (const name of COMMANDS) {
     let mod: { register?: Register };
     try {
       mod = await import(`./commands/${name}.ts`);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(`commands/${name}.ts`)) continue;
-      throw err;
+      if (name === wanted) throw err;
+      continue;
     }
     mod.register?.(program);
   }
