@@ -138,15 +138,13 @@ class UwsgiStack implements UwsgiCluster {
     this.uwsgi = await this.appHost.spawn({ name: 'uwsgi', command: 'uwsgi', args: uwsgiArgs(this.options, this.app, this.ctx.runtime.runId), cwd: this.app.dir });
     this.ctx.cleanup.add(`uWSGI on ${this.appHost.name}`, () => this.stopApp());
     const proc = this.uwsgi;
-    await waitFor(`uWSGI master on ${this.appHost.name} to write ${this.app.pidFile} and fork ${this.options.processes} workers`, this.ctx.startTimeoutMs, async () => {
-      if (!this.options.daemonize && !proc.alive) throw new HarnessError(`uWSGI exited during start-up; its log ends:\n${logTail(proc.logFile)}`);
+    const outcome = await waitFor(`uWSGI master on ${this.appHost.name} to write ${this.app.pidFile} and fork ${this.options.processes} workers`, this.ctx.startTimeoutMs, async () => {
+      if (!this.options.daemonize && !proc.alive) return 'exited';
       const master = await this.masterPid();
       if (master === undefined || master === before) return false;
-      return (await this.childrenOf(this.appHost, master)).length >= this.options.processes;
-    }, 50).catch((err: unknown) => {
-      if (!this.options.daemonize && !proc.alive) throw new HarnessError(`uWSGI exited during start-up; its log ends:\n${logTail(proc.logFile)}`);
-      throw err;
-    });
+      return (await this.childrenOf(this.appHost, master)).length >= this.options.processes && 'ready';
+    }, 50);
+    if (outcome === 'exited') throw new HarnessError(`uWSGI exited during start-up; its log ends:\n${logTail(proc.logFile)}`);
   }
 
   private async stopApp(): Promise<void> {
