@@ -3,7 +3,7 @@
 // in `info` is retired and a fresh process id takes over (Jepsen semantics: an indeterminate process
 // never issues again). Every op has a deadline enforced here even if the client forgets its own.
 import type { Client, Completion, OpGenerator, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
-import type { HistoryRecorder } from '../history/recorder.ts';
+import type { HistoryRecorder } from '../history/jsonl.ts';
 import type { Rng } from '../rng.ts';
 import type { Cluster } from '../target.ts';
 import type { Scenario } from './types.ts';
