@@ -2,6 +2,7 @@
 // server) must pass; what it forbids (time going backwards in a session, values nobody wrote, values
 // that contradict the zxid they came with) must be flagged with the ops involved.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { checkSequential } from '../harness/checker/sequential.ts';
 import type { Op } from '../harness/history/op.ts';
 
@@ -139,5 +140,72 @@ describe('sequential checker (plain ZooKeeper reads)', () => {
   it('says unknown when no read completed', () => {
     const h = new H().op(0, 'write', 1, 1, 10);
     assert.equal(checkSequential(h.ops).valid, 'unknown');
+  });
+});
+
+/**
+ * A small model of ZooKeeper: a leader log of writes (zxid = position + 1), replicas that apply a
+ * prefix of it, sessions pinned to a replica. A write's reply reaches the session only after its
+ * replica applied it; reads answer from the replica. Every history it produces is sequentially
+ * consistent, stale reads included.
+ */
+type Step = { session: number; action: 'write' | 'read' | 'sync'; key: number; value: number };
+function simulate(steps: Step[], replicas = 3): Op[] {
+  const log: { key: string; value: number }[] = [];
+  const applied = Array.from({ length: replicas }, () => 0);
+  const ops: Op[] = [];
+  let t = 0;
+  const record = (process: number, type: 'invoke' | 'ok', f: string, value: unknown, key: string, meta?: Record<string, unknown>) =>
+    ops.push({ index: ops.length, time: t++, process, type, f, value, key, ...(meta ? { meta } : {}) });
+  for (const { session, action, key: k, value } of steps) {
+    const r = session % replicas;
+    const key = `k${k}`;
+    if (action === 'sync') {
+      applied[r] = log.length; // the replica catches up (no op recorded)
+    } else if (action === 'write') {
+      record(session, 'invoke', 'write', value, key);
+      log.push({ key, value });
+      applied[r] = log.length;
+      record(session, 'ok', 'write', value, key, { zxid: log.length });
+    } else {
+      record(session, 'invoke', 'read', null, key);
+      let zxid = 0, v: number | null = null;
+      for (let i = 0; i < applied[r]; i++) if (log[i].key === key) { zxid = i + 1; v = log[i].value; }
+      record(session, 'ok', 'read', v, key, { zxid });
+    }
+  }
+  return ops;
+}
+
+const steps = fc.array(fc.record({
+  session: fc.integer({ min: 0, max: 5 }),
+  action: fc.constantFrom<Step['action']>('write', 'read', 'read', 'sync'),
+  key: fc.integer({ min: 0, max: 1 }),
+  value: fc.integer({ min: 0, max: 3 }),
+}), { minLength: 1, maxLength: 60 });
+
+describe('sequential checker against a model of lagging replicas', () => {
+  it('accepts every history the model produces, stale reads included', () => {
+    fc.assert(fc.property(steps, (s) => {
+      const r = checkSequential(simulate(s));
+      return r.valid !== false;
+    }), { numRuns: 300 });
+  });
+
+  it('rejects a model history once a session is made to read an older zxid than it already saw', () => {
+    fc.assert(fc.property(steps, fc.nat(), (s, pick) => {
+      const ops = simulate(s);
+      // a session that saw a zxid on a key for which an older write exists
+      const seen = ops.filter((o) => o.type === 'ok' && (o.meta!.zxid as number) > 0);
+      const candidates = seen.flatMap((o) => ops
+        .filter((w) => w.type === 'ok' && w.f === 'write' && w.key === o.key && (w.meta!.zxid as number) < (o.meta!.zxid as number))
+        .map((w) => ({ o, w })));
+      fc.pre(candidates.length > 0);
+      const { o, w } = candidates[pick % candidates.length];
+      const t = ops.length;
+      ops.push({ index: t, time: t, process: o.process, type: 'invoke', f: 'read', value: null, key: o.key });
+      ops.push({ index: t + 1, time: t + 1, process: o.process, type: 'ok', f: 'read', value: w.value, key: o.key, meta: { zxid: w.meta!.zxid } });
+      return checkSequential(ops).valid === false;
+    }), { numRuns: 300 });
   });
 });

@@ -47,22 +47,74 @@ class SessionView {
   }
 }
 
+/** One key's writes: by zxid (sorted, with the earliest completion among all later zxids) and the
+ *  earliest invoke of each value, so each read is checked in O(log n). */
+class KeyWrites {
+  readonly sorted: Write[];
+  /** minEndFrom[i]: earliest completion time among sorted[i..]. */
+  private readonly minEndFrom: number[];
+  private readonly firstInvoke = new Map<string, number>();
+  readonly byZxid = new Map<number, Write>();
+
+  constructor(writes: Write[]) {
+    for (const w of writes) {
+      const v = JSON.stringify(w.value ?? null);
+      this.firstInvoke.set(v, Math.min(this.firstInvoke.get(v) ?? Infinity, w.op.start));
+      if (w.zxid !== undefined) this.byZxid.set(w.zxid, w);
+    }
+    this.sorted = writes.filter((w) => w.zxid !== undefined).sort((a, b) => a.zxid! - b.zxid!);
+    this.minEndFrom = new Array<number>(this.sorted.length + 1).fill(Infinity);
+    for (let i = this.sorted.length - 1; i >= 0; i--) this.minEndFrom[i] = Math.min(this.sorted[i].op.end, this.minEndFrom[i + 1]);
+  }
+
+  /** Earliest invoke time of a write of `value`, Infinity if none. */
+  firstWriteOf(value: unknown): number {
+    return this.firstInvoke.get(JSON.stringify(value ?? null)) ?? Infinity;
+  }
+
+  /** Index of the first write with a zxid above z. */
+  private above(z: number): number {
+    let lo = 0, hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid].zxid! > z) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** The first write with zxid in (z, upTo], if any. */
+  between(z: number, upTo: number): Write | undefined {
+    const w = this.sorted[this.above(z)];
+    return w && w.zxid! <= upTo ? w : undefined;
+  }
+
+  /** Whether a write newer than z had completed before `time`. */
+  newerCompletedBefore(z: number, time: number): boolean {
+    return this.minEndFrom[this.above(z)] < time;
+  }
+}
+
+const NO_WRITES = new KeyWrites([]);
+
 class SequentialCheck {
   readonly violations: Violation[] = [];
   staleReads = 0;
   readsChecked = 0;
   readsWithZxid = 0;
-  private readonly byZxid = new Map<string, Map<number, Write>>();
-  private readonly byKey = new Map<string, Write[]>();
+  private readonly keys = new Map<string, KeyWrites>();
 
-  constructor(private readonly writes: Write[]) {
+  constructor(writes: Write[]) {
+    const grouped = new Map<string, Write[]>();
     for (const w of writes) {
-      if (!this.byKey.has(w.key)) this.byKey.set(w.key, []);
-      this.byKey.get(w.key)!.push(w);
-      if (w.zxid === undefined) continue;
-      if (!this.byZxid.has(w.key)) this.byZxid.set(w.key, new Map());
-      this.byZxid.get(w.key)!.set(w.zxid, w);
+      if (!grouped.has(w.key)) grouped.set(w.key, []);
+      grouped.get(w.key)!.push(w);
     }
+    for (const [key, list] of grouped) this.keys.set(key, new KeyWrites(list));
+  }
+
+  private writesTo(key: string): KeyWrites {
+    return this.keys.get(key) ?? NO_WRITES;
   }
 
   private flag(message: string, time: number, ...ops: PairedOp[]): false {
@@ -73,14 +125,13 @@ class SequentialCheck {
   /** The value was written by someone who had started by the time the read finished. */
   private checkOrigin(read: PairedOp, key: string): boolean {
     if (read.value === null) return true;
-    const from = (this.byKey.get(key) ?? []).filter((w) => same(w.value, read.value) && w.op.start <= read.end);
-    if (from.length) return true;
+    if (this.writesTo(key).firstWriteOf(read.value) <= read.end) return true;
     return this.flag(`process ${read.process} read ${show(read.value)} from key ${show(key)}, a value no write had put there (op ${read.invokeIndex})`, read.end, read);
   }
 
   /** The write that produced the read's zxid wrote exactly this value, and had been invoked. */
   private checkZxidSource(read: PairedOp, key: string, z: number): boolean {
-    const w = this.byZxid.get(key)?.get(z);
+    const w = this.writesTo(key).byZxid.get(z);
     if (!w) return true;
     if (!same(w.value, read.value)) return this.flag(`process ${read.process} read ${show(read.value)} from key ${show(key)} at zxid ${z}, but the write with that zxid (op ${w.op.invokeIndex}) wrote ${show(w.value)}`, read.end, read, w.op);
     if (w.op.start > read.end) return this.flag(`process ${read.process} read ${show(read.value)} (op ${read.invokeIndex}) from a write (op ${w.op.invokeIndex}) that was invoked only after the read had returned`, read.end, read, w.op);
@@ -93,7 +144,7 @@ class SequentialCheck {
     if (last && z < last.zxid) {
       return this.flag(`session ${session} went back in time on key ${show(key)}: it read ${show(read.value)} at zxid ${z} (op ${read.invokeIndex}) after it had already seen zxid ${last.zxid} (op ${last.op.invokeIndex})`, read.end, read, last.op);
     }
-    const missed = (this.byKey.get(key) ?? []).find((w) => w.zxid !== undefined && w.zxid > z && w.zxid <= view.frontier);
+    const missed = this.writesTo(key).between(z, view.frontier);
     if (missed) {
       return this.flag(`session ${session} read ${show(read.value)} from key ${show(key)} at zxid ${z} (op ${read.invokeIndex}) although it had already seen zxid ${view.frontier}, after the write of ${show(missed.value)} at zxid ${missed.zxid} (op ${missed.op.invokeIndex})`, read.end, read, missed.op);
     }
@@ -102,7 +153,7 @@ class SequentialCheck {
 
   /** Documented behaviour, measured: the read missed a write that had completed before it began. */
   private countStale(read: PairedOp, key: string, z: number): void {
-    if ((this.byKey.get(key) ?? []).some((w) => w.zxid !== undefined && w.zxid > z && w.op.end < read.start)) this.staleReads++;
+    if (this.writesTo(key).newerCompletedBefore(z, read.start)) this.staleReads++;
   }
 
   read(read: PairedOp, view: SessionView, session: string): void {
