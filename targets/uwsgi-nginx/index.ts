@@ -103,9 +103,12 @@ class UwsgiStack implements UwsgiCluster {
     return this.pidFrom(this.appHost, this.app.pidFile);
   }
 
+  /** Without a master the first process is worker 1 itself and forks the others. */
   async workerPids(): Promise<number[]> {
-    const master = await this.masterPid();
-    return master === undefined ? [] : this.childrenOf(this.appHost, master);
+    const first = await this.masterPid();
+    if (first === undefined) return [];
+    const children = await this.childrenOf(this.appHost, first);
+    return this.options.master ? children : [first, ...children];
   }
 
   private async pickWorker(pick: number): Promise<number> {
@@ -142,7 +145,7 @@ class UwsgiStack implements UwsgiCluster {
       if (!this.options.daemonize && !proc.alive) return 'exited';
       const master = await this.masterPid();
       if (master === undefined || master === before) return false;
-      return (await this.childrenOf(this.appHost, master)).length >= this.options.processes && 'ready';
+      return (await this.workerPids()).length >= this.options.processes && 'ready';
     }, 50);
     if (outcome === 'exited') throw new HarnessError(`uWSGI exited during start-up; its log ends:\n${logTail(proc.logFile)}`);
   }
