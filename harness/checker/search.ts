@@ -35,7 +35,7 @@ export type SearchOutcome =
   | { result: 'unknown'; reason: 'time' | 'memory' | 'steps'; explored: number; longestPrefix: number[] };
 
 const CHECK_EVERY = 0x3ff;
-const MEMO_ENTRIES = 1 << 20;
+const MEMO_ENTRIES = 1 << 16;
 const STATE_BYTES = 64; // rough cost of one interned model state (reference plus a small object or string)
 
 /** Searches for a linearization of `ops` (op ids are array positions). `longestPrefix` lists op ids in
