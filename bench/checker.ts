@@ -1,4 +1,4 @@
-// Checker bench: every history with a known verdict in ../shared/data/porcupine, plus a generated
+// Checker bench section: every history with a known verdict in ../shared/data/porcupine, plus a generated
 // 100,000-op history over 1,000 keys, each checked in a child process (bench/checker-worker.ts).
 // Prints verdict, ops, time and peak memory per file and a total line, against the Porcupine (Go)
 // reference figures for the same files.
