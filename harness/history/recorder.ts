@@ -15,6 +15,11 @@ export class HistoryRecorder {
     this.fd = openSync(path, 'a');
   }
 
+  /** Same as the constructor, for callers that prefer an async factory. */
+  static async open(path: string): Promise<HistoryRecorder> {
+    return new HistoryRecorder(path);
+  }
+
   /** Milliseconds since the run started (the clock every recorded op uses). */
   now(): number {
     return performance.now() - this.t0;
