@@ -11,6 +11,7 @@ import { prepareHistory } from './prepared.ts';
 import type { CheckResult, Checker, Counterexample, LinearizabilityDetails } from './result.ts';
 import type { SearchBudget } from './search.ts';
 import { LinearizationSearch } from './search.ts';
+import type { SearchOutcome } from './search.ts';
 import { blockingOp, breakingOp, describe, explain, recordsOf, shrink } from './counterexample.ts';
 
 export interface LinearizabilityOptions {
@@ -42,55 +43,70 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const started = performance.now();
   const budget = budgetFrom(opts, started);
   const prepared = prepareHistory(model, history, opts.locate);
-  const keys = [...prepared.partitions.keys()];
   const details: LinearizabilityResult['details'] = { model: model.name, ops: prepared.total, elapsedMs: 0 };
-  if (model.partitionKey) details.partitions = { total: keys.length, done: 0 };
-  let explored = 0, done = 0;
+  const progress = searchPartitions(model, prepared.partitions, budget);
+  if (model.partitionKey) details.partitions = { total: prepared.partitions.size, done: progress.done };
   const finish = (valid: CheckResult['valid'], summary: string, violations?: CheckResult['violations']): LinearizabilityResult => {
     details.elapsedMs = round(performance.now() - started);
     details.peakRssMb = peakRssMb();
-    if (details.partitions) details.partitions.done = done;
     return { checker: 'linearizable', valid, summary, ...(violations ? { violations } : {}), details };
   };
-  // Partitions take turns with a step quota that doubles per round, so an easy violation in one key is
-  // found before a hard key exhausts the budget (Porcupine gets the same effect by running them in parallel).
-  let pending = keys, quota = FIRST_QUOTA;
+  const { stopped } = progress;
+  if (!stopped) {
+    const n = prepared.partitions.size;
+    const scope = model.partitionKey ? ` over ${n} independent key${n === 1 ? '' : 's'}` : '';
+    return finish(true, `linearizable: all ${prepared.total} operations${scope} have a valid order (${model.name})`);
+  }
+  const { key, ops, out } = stopped;
+  const prefix = out.longestPrefix.map((id) => ops[id].op.invokeIndex);
+  if (out.result === 'unknown') {
+    const reason = out.reason === 'steps' ? 'time' : out.reason;
+    const note = budgetNote(reason, opts, progress.done, prepared.partitions.size, prefix.length, ops.length, key);
+    details.budget = { reason, explored: progress.explored, note };
+    details.search = { key, longestPrefix: prefix };
+    return finish('unknown', `unknown: ${note}`);
+  }
+  if (details.partitions) details.partitions.failed = [key];
+  const breaking = breakingOp(model, ops, budget);
+  const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, out.longestPrefix)];
+  details.search = { key, longestPrefix: prefix, failingOp: failing?.op.invokeIndex ?? -1 };
+  const keyName = model.partitionKey ? key : undefined;
+  const cx = opts.minimize === false || !failing ? undefined : counterexample(model, ops, failing, budget, history, keyName);
+  if (cx) details.counterexample = cx;
+  const summary = violationSummary(model, cx, failing, keyName);
+  return finish(false, summary, [{ message: summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] }]);
+}
+
+interface Progress {
+  done: number;
+  explored: number;
+  /** The partition that ended the check early: illegal, or out of budget. */
+  stopped?: { key: string; ops: CheckOp[]; out: Exclude<SearchOutcome, { result: 'ok' }> };
+}
+
+/** Partitions take turns with a step quota that doubles per round, so an easy violation in one key
+ *  is found before a hard key exhausts the budget (Porcupine gets the same effect by running them in
+ *  parallel). The first illegal partition, or the budget running out, stops the rest. */
+function searchPartitions(model: Model, partitions: Map<string, CheckOp[]>, budget: SearchBudget): Progress {
+  const progress: Progress = { done: 0, explored: 0 };
   const searches = new Map<string, LinearizationSearch>();
+  let pending = [...partitions.keys()], quota = FIRST_QUOTA;
   while (pending.length > 0) {
-    const stillPending: string[] = [];
-    const last = pending.length === 1;
+    const next: string[] = [];
     for (const key of pending) {
-      const ops = prepared.partitions.get(key)!;
-      let search = searches.get(key);
-      if (!search) searches.set(key, (search = new LinearizationSearch(model, ops)));
-      const out = search.run(last ? budget : { ...budget, maxSteps: quota });
-      explored += out.explored;
-      if (out.result !== 'unknown' || out.reason !== 'steps') searches.delete(key);
-      if (out.result === 'ok') { done++; continue; }
-      if (out.result === 'unknown' && out.reason === 'steps') { stillPending.push(key); continue; }
-      if (out.result === 'unknown' && out.reason !== 'steps') {
-        const prefix = out.longestPrefix.map((id) => ops[id].op.invokeIndex);
-        const note = budgetNote(out.reason, opts, done, keys.length, prefix.length, ops.length, key);
-        details.budget = { reason: out.reason, explored, note };
-        details.search = { key, longestPrefix: prefix };
-        return finish('unknown', `unknown: ${note}`);
-      }
-      if (details.partitions) details.partitions.failed = [key];
-      const breaking = breakingOp(model, ops, budget);
-      const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, out.longestPrefix)];
-      details.search = {
-        key, longestPrefix: out.longestPrefix.map((id) => ops[id].op.invokeIndex), failingOp: failing?.op.invokeIndex ?? -1,
-      };
-      const cx = opts.minimize === false || !failing ? undefined : counterexample(model, ops, failing, budget, history, model.partitionKey ? key : undefined);
-      if (cx) details.counterexample = cx;
-      const summary = violationSummary(model, cx, failing, model.partitionKey ? key : undefined);
-      return finish(false, summary, [{ message: summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] }]);
+      const ops = partitions.get(key)!;
+      const search = searches.get(key) ?? new LinearizationSearch(model, ops);
+      const out = search.run(pending.length === 1 ? budget : { ...budget, maxSteps: quota });
+      progress.explored += out.explored;
+      if (out.result === 'unknown' && out.reason === 'steps') { searches.set(key, search); next.push(key); continue; }
+      searches.delete(key);
+      if (out.result !== 'ok') { progress.stopped = { key, ops, out }; return progress; }
+      progress.done++;
     }
-    pending = stillPending;
+    pending = next;
     quota *= 2;
   }
-  const scope = details.partitions ? ` over ${keys.length} independent key${keys.length === 1 ? '' : 's'}` : '';
-  return finish(true, `linearizable: all ${prepared.total} operations${scope} have a valid order (${model.name})`);
+  return progress;
 }
 
 function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], key?: string): Counterexample {

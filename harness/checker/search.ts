@@ -124,7 +124,7 @@ export class LinearizationSearch {
         entry = next[top];
       }
       if ((++steps & CHECK_EVERY) === 0) {
-        const reason = steps >= stopAt ? 'steps' : overBudget(budget, this.bytes(), steps);
+        const reason = steps >= stopAt ? 'steps' : overBudget(budget, this.bytes());
         if (reason) return this.pause({ depth, bitHash, explored, steps, state, entry }, reason);
       }
     }
@@ -138,10 +138,19 @@ export class LinearizationSearch {
   }
 }
 
-function overBudget(budget: SearchBudget, cacheBytes: number, steps: number): 'time' | 'memory' | null {
-  if (performance.now() > budget.deadline) return 'time';
+/** When the resident set size was last read: reading it costs a system call, so at most every
+ *  RSS_EVERY_MS across all searches (several may be alive, taking turns). */
+let lastRssCheck = 0;
+const RSS_EVERY_MS = 20;
+
+function overBudget(budget: SearchBudget, cacheBytes: number): 'time' | 'memory' | null {
+  const now = performance.now();
+  if (now > budget.deadline) return 'time';
   if (cacheBytes > budget.maxCacheBytes) return 'memory';
-  if ((steps & 0x3ffff) === 0 && process.memoryUsage.rss() > budget.maxRssBytes) return 'memory';
+  if (now - lastRssCheck > RSS_EVERY_MS) {
+    lastRssCheck = now;
+    if (process.memoryUsage.rss() > budget.maxRssBytes) return 'memory';
+  }
   return null;
 }
 
