@@ -67,7 +67,8 @@ class UwsgiStack implements UwsgiCluster {
   readonly metrics: Record<string, number> = {};
   private uwsgi: HostProcess | undefined;
   private nginx: HostProcess | undefined;
-  private paused: number[] = [];
+  /** Pids SIGSTOPped by pause(node), per node (each host sees its own pids). */
+  private readonly paused = new Map<string, number[]>();
   private readonly stoppedWorkers = new Set<number>();
   /** Workers of a killed master, not yet seen gone. */
   private orphans: number[] = [];
@@ -151,9 +152,9 @@ class UwsgiStack implements UwsgiCluster {
   }
 
   private async stopApp(): Promise<void> {
-    await this.signal(this.appHost, [...this.stoppedWorkers, ...this.paused], 'CONT');
+    await this.signal(this.appHost, [...this.stoppedWorkers, ...(this.paused.get('app') ?? [])], 'CONT');
     this.stoppedWorkers.clear();
-    this.paused = [];
+    this.paused.delete('app');
     const master = await this.masterPid();
     const workers = [...this.orphans.splice(0), ...(master === undefined ? [] : await this.childrenOf(this.appHost, master))];
     if (this.options.daemonize && master !== undefined) {
@@ -187,8 +188,8 @@ class UwsgiStack implements UwsgiCluster {
   }
 
   private async stopNginx(): Promise<void> {
-    const master = await this.pidFrom(this.nginxHost, this.web.pidFile);
-    if (master !== undefined && this.paused.length) await this.signal(this.nginxHost, [master, ...(await this.childrenOf(this.nginxHost, master))], 'CONT');
+    await this.signal(this.nginxHost, this.paused.get('nginx') ?? [], 'CONT');
+    this.paused.delete('nginx');
     await this.nginx?.stop(3000);
   }
 
@@ -239,13 +240,13 @@ class UwsgiStack implements UwsgiCluster {
 
   async pause(node: string): Promise<void> {
     const pids = await this.processes(node);
-    this.paused.push(...pids);
+    this.paused.set(node, [...(this.paused.get(node) ?? []), ...pids]);
     await this.signal(this.nodeHost(node), pids, 'STOP');
   }
 
   async resume(node: string): Promise<void> {
-    const pids = this.paused;
-    this.paused = [];
+    const pids = this.paused.get(node) ?? [];
+    this.paused.delete(node);
     await this.signal(this.nodeHost(node), pids, 'CONT');
   }
 
