@@ -50,6 +50,8 @@ function staleReadCore(text: (s: string) => string): OpIn[] {
   ];
 }
 
+const requests = Array.from({ length: 60 }, (_, k) => ({ start: k * 200, end: k * 200 + (k % 10 === 3 ? 3600 : k === 26 ? 2100 : 40 + (k % 7) * 30), status: k % 10 === 3 || k === 26 ? 502 : k === 40 ? 504 : 200, pid: 4100 + (k % 3), kind: 'GET /slow' }));
+
 function otherChecks(text: (s: string) => string, lockOps: number[]): CheckResult[] {
   return [
     { checker: 'lock-safety', valid: false, summary: text('Two sessions held /lock at once for 1.4 s after session 0x12 expired.'),
@@ -60,8 +62,9 @@ function otherChecks(text: (s: string) => string, lockOps: number[]): CheckResul
     { checker: 'harakiri', valid: false, summary: 'A request shorter than harakiri (2.1 s < 3 s) was killed with 502.',
       violations: [{ message: 'request r17 took 2.1 s and got 502 although harakiri is 3 s', time: 5200 }],
       details: {
-        requests: Array.from({ length: 60 }, (_, k) => ({ start: k * 200, end: k * 200 + (k % 10 === 3 ? 3600 : k === 26 ? 2100 : 40 + (k % 7) * 30), status: k % 10 === 3 || k === 26 ? 502 : k === 40 ? 504 : 200, pid: 4100 + (k % 3), kind: 'GET /slow' })),
+        requests,
         deadlines: { harakiri: 3000, 'nginx read timeout': 4000 }, kills: [{ time: 3400, pid: 4100, reason: 'HARAKIRI ON WORKER 1' }] } },
+    { checker: 'timeout', valid: true, summary: '1 request answered 504 after 4.0 s (read timeout 4 s); no early 504.', details: { readTimeoutMs: 4000, requests } },
     { checker: 'recycling', valid: true, summary: 'Every worker was replaced after max-requests (20) and no request was cut.',
       details: { workers: { 4100: 20, 4101: 20, 4102: 13, 4107: 7 }, maxRequests: 20 } },
     { checker: text('queue'), valid: 'unknown', summary: text('3 deliveries could not be attributed (consumer timed out).'),

@@ -159,11 +159,18 @@ function counterexampleView(cx: Counterexample, faults: FaultWindow[], nodeOf: M
   return view;
 }
 
-function checkView(check: CheckResult, faults: FaultWindow[], nodeOf: Map<number, string>): CheckView {
+/** When a violation happened: its own time, else the start of the first op it names. */
+function violationTime(v: { time?: number; ops?: number[] }, timeOf: (index: number) => number | undefined): number | undefined {
+  if (typeof v.time === 'number') return v.time;
+  for (const i of v.ops ?? []) { const t = timeOf(Number(i)); if (t !== undefined) return t; }
+  return undefined;
+}
+
+function checkView(check: CheckResult, faults: FaultWindow[], nodeOf: Map<number, string>, timeOf: (index: number) => number | undefined): CheckView {
   const violations = (check.violations ?? []).slice(0, LIMITS.violations).map((v) => ({
     message: describeValue(v.message, LIMITS.stringChars),
     ...(v.ops ? { ops: v.ops.slice(0, LIMITS.violationOps).map(Number) } : {}),
-    ...(typeof v.time === 'number' ? { time: v.time } : {}),
+    ...(violationTime(v, timeOf) !== undefined ? { time: violationTime(v, timeOf) } : {}),
     ...(v.detail ? { detail: boundJson(v.detail, 20, 3) } : {}),
   }));
   const view: CheckView = {
@@ -205,7 +212,9 @@ export function buildPayload(input: PayloadInput): ReportPayload {
   const faults = faultWindows(input.history);
   const nodeOf = new Map<number, string>();
   for (const op of input.history) if (op.node !== undefined && op.type === 'invoke') nodeOf.set(op.index, op.node);
-  const checks = input.checks.map((c) => checkView(c, faults, nodeOf));
+  const startOf = new Map<number, number>();
+  for (const p of pairs) { startOf.set(p.invokeIndex, p.start); if (p.completeIndex >= 0) startOf.set(p.completeIndex, p.start); }
+  const checks = input.checks.map((c) => checkView(c, faults, nodeOf, (i) => startOf.get(i)));
   const { ops, samples } = selectOps(pairs, checks, input.history);
   const notes = [...(input.notes ?? [])];
   const events = input.history.filter((op) => op.type === 'event' && op.f !== 'fault-start' && op.f !== 'fault-end');

@@ -89,10 +89,13 @@ describe('report in headless Chromium', function () {
 
   it('draws the per-checker sections and the time charts with real sizes', async () => {
     const { page, errors } = await open(context, path.join(runs.violating, 'report.html'));
-    for (const chart of ['#chart-throughput canvas', '#chart-latency canvas', '#chart-requests canvas']) {
+    for (const chart of ['#chart-throughput canvas', '#chart-latency canvas', '#check-harakiri .chart-requests canvas']) {
       const box = await boxOf(page, chart);
       assert.ok(box.width > 300 && box.height > 100, `${chart}: ${box.width}x${box.height}`);
     }
+    assert.equal(await page.locator('#check-timeout .chart-requests canvas').count(), 0, 'the same requests again are folded away');
+    await page.click('#check-timeout details summary');
+    assert.ok((await boxOf(page, '#check-timeout .chart-requests canvas')).width > 300, 'and drawn when opened');
     assert.equal(await page.locator('#check-lock-safety .gantt .bar').count(), 3);
     assert.equal(await page.locator('#check-lock-safety .gantt .overlap').count(), 2, 'the stretch held by both, on both lanes');
     assert.equal(await page.locator('#check-leader-election .gantt .bar').count(), 2);

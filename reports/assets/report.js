@@ -359,10 +359,12 @@ function performanceSection() {
 
 /* ---------- per-checker sections ---------- */
 
-const TIME_KEYS = /^(time|at|from|to|start|end|since|until|t)$/i;
+const TIME_KEYS = /^(time|at|from|to|start|end|since|until|t)$|[a-z](At|Start|End)$/;
+const ID_KEYS = /^(pid|id|rid|port|session|token|zxid|czxid)$|[a-z](Pid|Id|By)$/;
 
 function cell(key, v) {
   if (v === null || v === undefined) return '–';
+  if (typeof v === 'number' && ID_KEYS.test(key)) return String(v);
   if (typeof v === 'number' && TIME_KEYS.test(key)) return fmtAt(v);
   if (typeof v === 'number' && /ms$/i.test(key)) return fmtMs(v);
   if (typeof v === 'number' && /^(op|index|invoke)$/i.test(key)) return opLink(v);
@@ -455,43 +457,63 @@ function statusClass(st) {
   return n ? 'other' : 'no response';
 }
 
-/** Requests over time: duration against start time, one point series per status, deadlines as lines. */
-function requestsChart(requests, deadlines, kills) {
-  const rows = requests.filter((r) => r && typeof r.start === 'number').sort((a, b) => a.start - b.start);
-  const classes = ['2xx/3xx', '502', '504', 'other', 'no response'];
-  const colours = { '2xx/3xx': '#2f7d4f', 502: '#b3261e', 504: '#d95f02', other: '#7570b3', 'no response': '#333' };
-  const shapes = { '2xx/3xx': '●', 502: '▲', 504: '■', other: '◆', 'no response': '✕' };
-  const present = classes.filter((c) => rows.some((r) => statusClass(r.status) === c));
-  const el = h('div', { class: 'chart', id: 'chart-requests' });
-  const lines = Object.entries(deadlines || {}).filter(([, v]) => typeof v === 'number');
-  const drawMarkers = (u) => { // distinct shapes per status, so the plot does not rely on colour alone
+const STATUS_COLOUR = { '2xx/3xx': '#2f7d4f', 502: '#b3261e', 504: '#d95f02', other: '#7570b3', 'no response': '#333' };
+const STATUS_SHAPE = { '2xx/3xx': '●', 502: '▲', 504: '■', other: '◆', 'no response': '✕' };
+
+/** uPlot hook: distinct marker shapes per status, so the plot does not rely on colour alone. */
+function markersHook(present) {
+  return (u) => {
     const ctx = u.ctx, r = 3.5 * devicePixelRatio;
     ctx.save();
     ctx.beginPath(); ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height); ctx.clip();
     present.forEach((c, k) => {
       if (!u.series[k + 1].show) return;
-      ctx.fillStyle = colours[c]; ctx.strokeStyle = colours[c]; ctx.lineWidth = 1.5 * devicePixelRatio;
+      ctx.fillStyle = STATUS_COLOUR[c]; ctx.strokeStyle = STATUS_COLOUR[c]; ctx.lineWidth = 1.5 * devicePixelRatio;
       u.data[k + 1].forEach((v, i) => {
-        if (v === null) return;
-        marker(ctx, shapes[c], u.valToPos(u.data[0][i], 'x', true), u.valToPos(v, 'y', true), c === '2xx/3xx' ? r * 0.7 : r * 1.3);
+        if (v !== null) marker(ctx, STATUS_SHAPE[c], u.valToPos(u.data[0][i], 'x', true), u.valToPos(v, 'y', true), c === '2xx/3xx' ? r * 0.7 : r * 1.3);
       });
     });
     ctx.restore();
   };
-  const drawKills = (u) => { // worker kills (harakiri) as dotted verticals labelled with the pid
-    const ctx = u.ctx;
+}
+
+/** uPlot hook: worker kills (harakiri) as dotted verticals; labels that would collide are merged. */
+function killsHook(kills) {
+  const list = (Array.isArray(kills) ? kills : []).filter((x) => x && typeof (x.time ?? x.killAt) === 'number').sort((a, b) => (a.time ?? a.killAt) - (b.time ?? b.killAt));
+  return (u) => {
+    const ctx = u.ctx, gap = 80 * devicePixelRatio;
     ctx.save();
-    for (const k of (Array.isArray(kills) ? kills : []).filter((x) => x && typeof (x.time ?? x.killAt) === 'number')) {
+    ctx.strokeStyle = '#1d232b'; ctx.fillStyle = '#1d232b'; ctx.setLineDash([2, 3]);
+    ctx.font = `${10 * devicePixelRatio}px system-ui`; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
+    let lastLabel = -Infinity;
+    list.forEach((k, n) => {
       const x = u.valToPos((k.time ?? k.killAt) / 1000, 'x', true);
-      ctx.strokeStyle = '#1d232b'; ctx.setLineDash([2, 3]); ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
-      ctx.fillStyle = '#1d232b'; ctx.font = `${10 * devicePixelRatio}px system-ui`; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
-      ctx.fillText(`✝ kill${k.pid !== undefined ? ' pid ' + k.pid : ''}`, x + 3, u.bbox.top + 16 * devicePixelRatio);
-    }
+      ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+      if (x - lastLabel < gap) return;
+      const together = list.slice(n).filter((o) => u.valToPos((o.time ?? o.killAt) / 1000, 'x', true) - x < gap).length;
+      const label = together > 1 ? `✝ ${together} kills` : `✝ kill${k.pid !== undefined ? ' pid ' + k.pid : ''}`;
+      const fits = x + 3 + ctx.measureText(label).width < u.bbox.left + u.bbox.width;
+      ctx.textAlign = fits ? 'left' : 'right';
+      ctx.fillText(label, fits ? x + 3 : x - 3, u.bbox.top + 16 * devicePixelRatio);
+      lastLabel = x;
+    });
     ctx.restore();
   };
-  const drawDeadlines = (u) => {
+}
+
+/** uPlot hook: deadlines as dashed horizontal lines, and an accepted window [from, to] as a band. */
+function deadlinesHook(deadlines, window) {
+  const lines = Object.entries(deadlines || {}).filter(([, v]) => typeof v === 'number');
+  return (u) => {
     const ctx = u.ctx;
     ctx.save();
+    ctx.beginPath(); ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height); ctx.clip();
+    if (Array.isArray(window) && window.length === 2 && window.every((v) => typeof v === 'number')) {
+      const y0 = u.valToPos(window[1], 'y', true), y1 = u.valToPos(window[0], 'y', true);
+      ctx.fillStyle = '#b3261e14'; ctx.fillRect(u.bbox.left, y0, u.bbox.width, y1 - y0);
+      ctx.fillStyle = '#b3261e'; ctx.font = `${10 * devicePixelRatio}px system-ui`; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
+      ctx.fillText(`accepted kill window ${fmtMs(window[0])}–${fmtMs(window[1])}`, u.bbox.left + 4, Math.max(u.bbox.top, y0) + 2);
+    }
     for (const [name, ms] of lines) {
       const y = u.valToPos(ms, 'y', true);
       ctx.strokeStyle = '#b3261e'; ctx.setLineDash([6, 4]); ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
@@ -500,14 +522,36 @@ function requestsChart(requests, deadlines, kills) {
     }
     ctx.restore();
   };
-  requestAnimationFrame(() => makeChart(el, {
-    scales: { x: { time: false } },
+}
+
+const drawnRequests = [];
+
+/** Requests over time: duration against start time, one marker shape per status, deadlines as lines.
+ *  When an earlier check already drew the same requests, this one is folded away (drawn when opened). */
+function requestsChart(d) {
+  const rows = d.requests.filter((r) => r && typeof r.start === 'number').sort((a, b) => a.start - b.start);
+  const present = ['2xx/3xx', '502', '504', 'other', 'no response'].filter((c) => rows.some((r) => statusClass(r.status) === c));
+  const el = h('div', { class: 'chart chart-requests' });
+  const ceiling = Math.max(0, ...Object.values(deadlinesOf(d)).filter((v) => typeof v === 'number'), ...(Array.isArray(d.window) ? d.window.filter((v) => typeof v === 'number') : []));
+  const draw = () => makeChart(el, {
+    scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(max, ceiling) * 1.08 || 1] } },
     axes: [secondsAxis, { label: 'duration (ms)', size: 60 }],
-    series: [{ label: 'start (s)' }, ...present.map((c) => ({ label: `${shapes[c]} ${c}`, stroke: colours[c], fill: colours[c], width: 0, paths: () => null, points: { show: false } }))],
-    hooks: { drawClear: [faultBands(D.faults)], draw: [drawMarkers, drawDeadlines, drawKills] },
-  }, [rows.map((r) => r.start / 1000), ...present.map((c) => rows.map((r) => (statusClass(r.status) === c ? Math.max(0, (r.end ?? r.start) - r.start) : null)))]));
-  const counts = present.map((c) => `${shapes[c]} ${c}: ${fmtNum(rows.filter((r) => statusClass(r.status) === c).length)}`).join('   ');
-  return h('div', {}, h('div', { class: 'chart-title' }, 'Requests: duration by start time, per status (deadlines dashed red, worker kills dotted)'), h('div', { class: 'muted small' }, counts), el);
+    series: [{ label: 'start (s)' }, ...present.map((c) => ({ label: `${STATUS_SHAPE[c]} ${c}`, stroke: STATUS_COLOUR[c], fill: STATUS_COLOUR[c], width: 0, paths: () => null, points: { show: false } }))],
+    hooks: { drawClear: [faultBands(D.faults)], draw: [markersHook(present), deadlinesHook(deadlinesOf(d), d.window), killsHook(d.kills || d.killWindows)] },
+  }, [rows.map((r) => r.start / 1000), ...present.map((c) => rows.map((r) => (statusClass(r.status) === c ? Math.max(0, (r.end ?? r.start) - r.start) : null)))]);
+  const counts = present.map((c) => `${STATUS_SHAPE[c]} ${c}: ${fmtNum(rows.filter((r) => statusClass(r.status) === c).length)}`).join('   ');
+  const body = [h('div', { class: 'muted small' }, counts), el];
+  const signature = JSON.stringify([rows.length, rows[0], rows[rows.length - 1]]);
+  const earlier = drawnRequests.find((x) => x.signature === signature);
+  drawnRequests.push({ signature, checker: d.__checker });
+  if (!earlier) {
+    requestAnimationFrame(draw);
+    return h('div', {}, h('div', { class: 'chart-title' }, 'Requests: duration by start time, per status (deadlines dashed red, worker kills dotted)'), body);
+  }
+  const fold = h('details', {}, h('summary', {}, `Requests plot (the same requests as in ${earlier.checker}, with this check's deadlines)`), body);
+  let drawn = false;
+  fold.addEventListener('toggle', () => { if (fold.open && !drawn) { drawn = true; draw(); } });
+  return fold;
 }
 
 function marker(ctx, shape, x, y, r) {
@@ -533,7 +577,7 @@ function workersBars(workers, limit) {
 const SPECIAL = {
   holders: (d) => Array.isArray(d.holders) && ganttChart(d.holders, 'process', 'Lock holders over time'),
   leaders: (d) => Array.isArray(d.leaders) && ganttChart(d.leaders, 'leader', 'Leaders over time'),
-  requests: (d) => Array.isArray(d.requests) && requestsChart(d.requests, deadlinesOf(d), d.kills || d.killWindows),
+  requests: (d) => Array.isArray(d.requests) && requestsChart(d),
   workers: (d) => d.workers && typeof d.workers === 'object' && !Array.isArray(d.workers) && workersBars(d.workers, d.maxRequests),
 };
 /** Deadlines to draw on the request plot: details.deadlines {name: ms}, or the http checkers' own fields. */
@@ -548,7 +592,7 @@ const CONSUMED = { requests: ['deadlines'], workers: ['maxRequests'] };
 
 function checkSection(check) {
   const d = check.details || {};
-  const drawn = Object.keys(SPECIAL).filter((k) => k in d).map((k) => SPECIAL[k](d)).filter(Boolean);
+  const drawn = Object.keys(SPECIAL).filter((k) => k in d).map((k) => SPECIAL[k]({ ...d, __checker: check.checker })).filter(Boolean);
   const used = new Set(Object.keys(SPECIAL).filter((k) => k in d).flatMap((k) => [k, ...(CONSUMED[k] || [])]));
   const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !used.has(k)));
   return h('section', { class: 'card check', id: `check-${slug(check.checker)}` },
