@@ -11,6 +11,33 @@ import local from '../harness/runtime/local/index.ts';
 import { isolate } from '../harness/net/grudge.ts';
 import type { Runtime } from '../harness/runtime/types.ts';
 import { ECHO_PORT, EchoConn, medianRtt, startEchoServers } from './local-echo.ts';
+import { rewriteHandshake } from '../harness/runtime/local/handshake.ts';
+
+/** ZooKeeper's election handshake: protocol version, server id, advertised "host:port". */
+function electionHello(version: bigint, sid: bigint, address: string, rest = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(20);
+  head.writeBigInt64BE(version, 0);
+  head.writeBigInt64BE(sid, 8);
+  head.writeInt32BE(Buffer.byteLength(address), 16);
+  return Buffer.concat([head, Buffer.from(address), rest]);
+}
+
+describe('local runtime: election handshake rewrite', () => {
+  const back = async () => '127.0.0.1:31999';
+  it('replaces the advertised election address by the reverse link and keeps what follows', async () => {
+    const out = await rewriteHandshake(electionHello(-65536n, 3n, '127.0.0.1:26042', Buffer.from('rest')), back);
+    assert.deepEqual(out, electionHello(-65536n, 3n, '127.0.0.1:31999', Buffer.from('rest')));
+    assert.deepEqual(await rewriteHandshake(electionHello(-65535n, 1n, '127.0.0.1:1'), back), electionHello(-65535n, 1n, '127.0.0.1:31999'));
+  });
+  it('waits for a whole handshake, and passes anything else through unchanged at once', async () => {
+    const hello = electionHello(-65536n, 3n, '127.0.0.1:26042');
+    assert.equal(await rewriteHandshake(hello.subarray(0, 5), back), undefined);
+    assert.equal(await rewriteHandshake(hello.subarray(0, 25), back), undefined);
+    for (const other of [Buffer.from('ping\n'), Buffer.from('GET / HTTP/1.1\r\n'), electionHello(5n, 1n, 'x'), Buffer.from([0, 0, 0, 44, 0, 0])]) {
+      assert.equal(await rewriteHandshake(other, back), other);
+    }
+  });
+});
 
 describe('local runtime: links through the proxy', function () {
   this.timeout(60_000);

@@ -132,6 +132,7 @@ const factory: RuntimeFactory = {
       upstream: (to, base) => `127.0.0.1:${byName.get(to)!.port(base)}`,
       listenAddress: () => `127.0.0.1:${nextProxyPort >= first + opts.hosts.length * SLOTS ? nextProxyPort-- : 0}`,
     });
+    opts.cleanup.add('link relays', () => links.close());
     const hosts = opts.hosts.map((name, i) => {
       const dir = path.join(root, name);
       mkdirSync(dir, { recursive: true });
