@@ -8,6 +8,7 @@ import path from 'node:path';
 import { writeRunReport } from '../reports/report.ts';
 import { writeSyntheticRun } from '../reports/synthetic.ts';
 import { launchChromium } from '../reports/browser.ts';
+import type { BenchSection } from './run.ts';
 
 const SIZES = [10_000, 100_000];
 const LOADS = 3;
@@ -35,7 +36,8 @@ async function openTimed(context: import('playwright-core').BrowserContext, file
   }
 }
 
-export async function bench(): Promise<void> {
+/** Prints the table; false when the 100,000-record report misses its budget (10 MB, drawn within 2 s). */
+async function measure(): Promise<boolean> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fl-bench-report-'));
   const browser = await launchChromium();
   try {
@@ -56,10 +58,24 @@ export async function bench(): Promise<void> {
     }
     console.log(`report: synthetic histories, median of ${LOADS} loads in headless Chromium (times from navigation start)`);
     console.table(rows);
+    const big = rows.find((r) => r.records === 100_000)!;
+    const ok = big['report.html (MB)'] < 10 && big['charts drawn (ms)'] < 2000;
+    console.log(`budget for 100,000 records (< 10 MB, drawn < 2000 ms): ${ok ? 'met' : 'MISSED'}`);
+    return ok;
   } finally {
     await browser.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+export async function bench(): Promise<void> {
+  await measure();
+}
+
+export const section: BenchSection = {
+  name: 'report',
+  description: 'report.html size, write time, load and draw time in headless Chromium for 10k/100k-record histories',
+  run: measure,
+};
 
 if (import.meta.url === `file://${process.argv[1]}`) await bench();
