@@ -9,6 +9,20 @@ const int = (name: string, min: number) => (v: string) => {
   return n;
 };
 
+interface ScenarioFlags {
+  target?: string;
+  runtime?: 'netns' | 'docker' | 'local';
+  seed?: number;
+  timeLimit?: number;
+  nodes?: number;
+  out?: string;
+  concurrency?: number;
+  schedule?: string;
+  shrink?: boolean;
+  shrinkBudget: number;
+  shrinkAttempts?: number;
+}
+
 export function register(program: Command): void {
   program
     .command('scenario')
@@ -20,15 +34,35 @@ export function register(program: Command): void {
     .option('--time-limit <s>', 'seconds of workload', int('time-limit', 1))
     .option('--nodes <n>', 'ensemble size (3 or 5)', int('nodes', 1))
     .option('--out <dir>', 'run folder (default store/<scenario>/<timestamp>)')
-    .action(async (name: string, o: { target?: string; runtime?: 'netns' | 'docker' | 'local'; seed?: number; timeLimit?: number; nodes?: number; out?: string }) => {
+    .option('--concurrency <n>', 'concurrent clients instead of the scenario\'s', int('concurrency', 1))
+    .option('--schedule <file>', 'replay this fault schedule (JSON array, or shrunk-schedule.json / result.json) instead of planning one from the seed')
+    .option('--shrink', 'after a violation, re-run with smaller schedules, fewer clients and less time; keep the smallest that still fails')
+    .option('--shrink-budget <s>', 'seconds of shrinking after which no new attempt starts', int('shrink-budget', 1), 600)
+    .option('--shrink-attempts <n>', 'at most this many shrink attempts', int('shrink-attempts', 1))
+    .action(async (name: string, o: ScenarioFlags) => {
       const { runScenario } = await import('../scenario/run.ts');
       const log = (line: string) => process.stderr.write(line + '\n');
-      const { dir, result } = await runScenario({ scenario: name, ...o, log, handleSignals: true });
+      const { shrink, shrinkBudget, shrinkAttempts, schedule: scheduleFile, ...runFlags } = o;
+      const schedule = scheduleFile ? (await import('../scenario/shrink.ts')).loadScheduleFile(scheduleFile) : undefined;
+      const runOpts = { scenario: name, ...runFlags, schedule, log, handleSignals: true };
+      const outcome = await runScenario(runOpts);
+      const { dir, result } = outcome;
       const verdict = result.valid === true ? 'VALID' : result.valid === false ? 'INVALID' : 'UNKNOWN';
       console.log(`\n${verdict}: ${result.summary}`);
       for (const c of result.checks) console.log(`  ${c.valid === true ? 'ok  ' : c.valid === false ? 'FAIL' : '??? '} ${c.checker}: ${c.summary}`);
       console.log(`ops ${result.ops}, ${result.metrics?.opsPerSec ?? '?'} ops/s; run folder ${dir}`);
-      if (result.valid !== true) console.log(`replay: ${result.replay}`);
+      if (result.valid !== true) {
+        console.log(`seed ${result.seed}; fault schedule: ${JSON.stringify(result.schedule ?? [])}`);
+        console.log(`replay: ${result.replay}${runFlags.concurrency ? ` --concurrency ${runFlags.concurrency}` : ''}${scheduleFile ? ` --schedule ${scheduleFile}` : ''}`);
+      }
+      if (shrink && result.valid === false) {
+        const { shrinkScenario } = await import('../scenario/shrink.ts');
+        const s = await shrinkScenario(runOpts, outcome, { budgetS: shrinkBudget, maxAttempts: shrinkAttempts });
+        const shape = (x: typeof s.original) => `${x.schedule.length} faults (${(x.schedule.reduce((t, f) => t + f.duration, 0) / 1000).toFixed(1)} s), ${x.concurrency} clients, ${x.timeLimit} s`;
+        console.log(`shrunk (${s.attempts.length} attempts, ${s.stopped}): ${shape(s.original)} → ${shape(s.shrunk)}`);
+        console.log(`shrunk fault schedule: ${JSON.stringify(s.shrunk.schedule)}`);
+        console.log(`replay the shrunk run: ${s.replay}`);
+      }
       process.exit(result.valid === true ? 0 : result.valid === false ? 1 : 2);
     });
 }

@@ -7,13 +7,14 @@ import path from 'node:path';
 import { Cleanup, cleanupOnSignals } from '../cleanup.ts';
 import { HarnessError } from '../errors.ts';
 import { mergeValidity, runChecker, type CheckResult, type RunResult } from '../checker/result.ts';
-import { HistoryRecorder } from '../history/recorder.ts';
+import { HistoryRecorder } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
 import { Rng, randomSeed } from '../rng.ts';
 import { loadRuntime, defaultRuntime } from '../runtime/registry.ts';
 import type { Runtime, RuntimeKind } from '../runtime/types.ts';
 import { parseTargetSpec, type Cluster } from '../target.ts';
-import { faultKinds, planSchedule, runNemesis } from '../nemesis/index.ts';
+import { faultKinds, runNemesis } from '../nemesis/index.ts';
+import { planFaults } from '../nemesis/arbitrary.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { runWorkers } from './workers.ts';
 import { loadScenario, loadTarget, ROOT } from './registry.ts';
@@ -30,6 +31,8 @@ export interface RunOptions {
   out?: string;
   /** A fixed fault schedule (replay / shrinking) instead of one planned from the seed. */
   schedule?: PlannedFault[];
+  /** Concurrent clients instead of the scenario's (replay / shrinking). */
+  concurrency?: number;
   /** Print progress lines (the CLI does; tests may not). */
   log?: (line: string) => void;
   /** Install SIGINT/SIGTERM handlers (the CLI does). */
@@ -52,7 +55,8 @@ export function replayCommand(o: { scenario: string; target: string; runtime: st
 
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const log = opts.log ?? (() => {});
-  const scenario = await loadScenario(opts.scenario);
+  const loaded = await loadScenario(opts.scenario);
+  const scenario = opts.concurrency ? { ...loaded, concurrency: opts.concurrency } : loaded;
   const targetSpec = opts.target ?? scenario.target;
   const { name: targetName, options: targetOverrides } = parseTargetSpec(targetSpec);
   const target = await loadTarget(targetName);
@@ -72,7 +76,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const replay = replayCommand({ scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, timeLimit, nodes });
   log(`faultline: ${scenario.name} on ${targetSpec} (${runtimeKind}), seed ${seed}, ${timeLimit}s → ${path.relative(process.cwd(), dir) || dir}`);
 
-  const recorder = await HistoryRecorder.open(path.join(dir, 'history.jsonl'));
+  const recorder = new HistoryRecorder(path.join(dir, 'history.jsonl'));
   const cleanup = new Cleanup();
   const uninstall = opts.handleSignals ? cleanupOnSignals(cleanup, () => recorder.close()) : () => {};
   const workload = scenario.workload({ ...options, ...scenario.workloadOptions });
@@ -143,7 +147,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[] {
   if (!scenario.nemesis || scenario.nemesis.faults.length === 0) return [];
   for (const f of scenario.nemesis.faults) if (!faultKinds[f]) throw new HarnessError(`scenario ${scenario.name} names unknown fault kind '${f}'`);
-  return planSchedule(rng.fork('schedule'), {
+  // drawn with fast-check from the seed (nemesis/arbitrary.ts), so the schedule replays and shrinks
+  return planFaults(rng.fork('schedule').seed, {
     faults: scenario.nemesis.faults,
     interval: scenario.nemesis.interval,
     duration: scenario.nemesis.duration,
@@ -153,7 +158,7 @@ function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[
 }
 
 /** report.html for the run and the store index, when the reports module is present. */
-async function writeReports(dir: string, log: (line: string) => void): Promise<void> {
+export async function writeReports(dir: string, log: (line: string) => void): Promise<void> {
   try {
     const reports = (await import('../../reports/report.ts')) as {
       writeRunReport?: (dir: string) => Promise<unknown>;
