@@ -78,7 +78,7 @@ export interface PayloadInput {
 
 export const LIMITS = {
   faults: 1000, violations: 100, violationOps: 20, arrayItems: 200, specialItems: 2000,
-  stringChars: 2000, depth: 6, counterexampleOps: 300, events: 500, unsuccessfulSample: 200, slowestPerKind: 10, valueChars: 4000,
+  stringChars: 2000, depth: 6, counterexampleOps: 300, events: 500, kinds: 40, unsuccessfulSample: 200, slowestPerKind: 10, valueChars: 4000,
 };
 
 /** Truncates arrays, long strings and deep nesting; a cut array ends with {"__more": n}. */
@@ -192,7 +192,7 @@ function selectOps(pairs: PairedOp[], checks: CheckView[], history: readonly Op[
   const step = Math.max(1, unsuccessful.length / LIMITS.unsuccessfulSample);
   const unsuccessfulSample = Array.from({ length: Math.min(LIMITS.unsuccessfulSample, unsuccessful.length) }, (_, k) => unsuccessful[Math.floor(k * step)]);
   const slowest: PairedOp[] = [];
-  const kinds = new Set(pairs.map((p) => p.f));
+  const kinds = latencyStats(pairs).slice(0, LIMITS.kinds).map((l) => l.f);
   for (const f of kinds) slowest.push(...pairs.filter((p) => p.f === f && p.type === 'ok').sort((a, b) => (b.end - b.start) - (a.end - a.start)).slice(0, LIMITS.slowestPerKind));
   for (const p of [...unsuccessfulSample, ...slowest]) keep.set(p.invokeIndex, p);
   const ops: Record<number, OpView> = {};
@@ -218,12 +218,14 @@ export function buildPayload(input: PayloadInput): ReportPayload {
   const { ops, samples } = selectOps(pairs, checks, input.history);
   const notes = [...(input.notes ?? [])];
   const events = input.history.filter((op) => op.type === 'event' && op.f !== 'fault-start' && op.f !== 'fault-end');
+  const latency = latencyStats(pairs);
+  if (latency.length > LIMITS.kinds) notes.push(`${latency.length} kinds of op; latency is listed for the ${LIMITS.kinds} most frequent.`);
   if (faults.length > LIMITS.faults) notes.push(`${faults.length} fault windows; the first ${LIMITS.faults} are listed.`);
   return {
     kind: input.kind, title: input.title, verdict: input.verdict, reason: input.reason, facts: input.facts,
     ...(input.replay ? { replay: input.replay } : {}),
     links: input.links, logs: input.logs ?? [], spanMs, records: input.history.length, checks,
-    faults: faults.slice(0, LIMITS.faults), latency: latencyStats(pairs),
+    faults: faults.slice(0, LIMITS.faults), latency: latency.slice(0, LIMITS.kinds),
     events: events.slice(0, LIMITS.events).map((e) => ({ time: e.time, process: String(e.process), f: String(e.f), text: describeValue(e.value, 200) })),
     eventsTotal: events.length,
     latencySeries: latencySeries(pairs, spanMs, chartBins(pairs.length)), throughput: throughput(pairs, spanMs, chartBins(pairs.length)),
