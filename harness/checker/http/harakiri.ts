@@ -94,7 +94,7 @@ export function checkHarakiri(history: readonly Op[], opts?: Record<string, unkn
   if (violations.length) return { checker: 'harakiri', valid: false, summary: violations[0].message + (violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''), violations, details };
   if (due === 0) return { checker: 'harakiri', valid: 'unknown', summary: `no request ran past harakiri ${e.harakiriMs / 1000} s + ${e.harakiriSlackMs} ms, so the kill was never exercised`, details };
   const s = stats(delays);
-  return { checker: 'harakiri', valid: true, summary: `${kills.length} request(s) killed by harakiri ${e.harakiriMs / 1000} s with 502 ${s.count ? `${s.min}–${s.max}` : '-'} ms after their worker started them (window ${e.harakiriMs}–${e.harakiriMs + e.harakiriSlackMs} ms), every one of the ${due} requests past the window among them or ended by nginx first; no shorter request was killed`, details };
+  return { checker: 'harakiri', valid: true, summary: `${kills.length} request(s) killed by harakiri ${e.harakiriMs / 1000} s with 502 ${s.count ? `${s.min}–${s.max}` : '-'} ms after their worker started them (window ${e.harakiriMs}–${e.harakiriMs + e.harakiriSlackMs} ms); all ${due} requests needing longer than that window ended by the kill (or by nginx's timeout first); no shorter request was killed`, details };
 }
 
 export const harakiriChecker: Checker = { name: 'harakiri', check: checkHarakiri };
