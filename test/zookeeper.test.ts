@@ -96,6 +96,32 @@ describe('zookeeper target: 3-node ensemble @integration', function () {
     }
   });
 
+  it('client notices a silent (SIGSTOPped) server: disconnected, then expired after resume', async () => {
+    const leader = await zk.leader();
+    const node = zk.nodes.find((n) => n !== leader)!;
+    const events: { e: SessionEvent; t: number }[] = [];
+    const t0 = performance.now();
+    const s = await ZkSession.open({ connectString: await zk.connectString(node), sessionTimeoutMs: 2000, onEvent: (e) => events.push({ e, t: performance.now() - t0 }) });
+    try {
+      await zk.pause(node);
+      const waitFor = async (e: SessionEvent, ms: number) => {
+        const end = performance.now() + ms;
+        while (!events.some((x) => x.e === e) && performance.now() < end) await new Promise((r) => setTimeout(r, 50));
+        return events.find((x) => x.e === e);
+      };
+      const lost = await waitFor('disconnected', 5000);
+      assert.ok(lost, `disconnected within 5 s of the pause (events: ${JSON.stringify(events)})`);
+      await new Promise((r) => setTimeout(r, 3000)); // past the session timeout: the leader expires it
+      await zk.resume(node);
+      assert.ok(await waitFor('expired', 15_000), `expired after resume (events: ${JSON.stringify(events)})`);
+      assert.equal(s.isClosed, true);
+      assert.deepEqual(outcomeOf(await s.get('/').catch((e: unknown) => e)), { type: 'fail', error: 'SessionExpired' });
+    } finally {
+      await zk.resume(node);
+      s.close();
+    }
+  });
+
   it('kill a follower: the rest serves writes; restart: it serves again', async () => {
     const leader = (await zk.leader())!;
     const victim = zk.nodes.find((n) => n !== leader)!;

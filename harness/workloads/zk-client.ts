@@ -1,24 +1,22 @@
 // One ZooKeeper client session, as the workloads (register, and the recipes: locks, elections,
 // queues, barriers, membership) need it: every call has its own deadline, every error says whether
 // the request may have reached the ensemble (so a workload can record `fail` vs `info`), and session
-// events (connected / disconnected / expired) are reported as they happen.
+// events (connected / disconnected / expired / closed) are reported as they happen.
 //
-// It wraps the native `zookeeper` package (the Apache C client) rather than node-zookeeper-client:
-// the C client pings and drops a connection whose server stays silent for 2/3 of the session
-// timeout, so it notices an iptables DROP or a SIGSTOPped server; node-zookeeper-client has no ping
-// timeout and would wait forever on such a connection. Create modes come from
-// `ZooKeeper.constants` — the top-level `ZooKeeper.ZOO_EPHEMERAL_SEQUENTIAL` is undefined, which
-// would silently create a persistent node.
-//
-// Everything the native module calls back (completions, watches, session events) is handed on with
-// setImmediate: its callbacks run inside the C client's zookeeper_process(), and promise
-// continuations would run there too — a close() or a new call from inside that loop aborts the
-// process (libuv: "uv_poll_start: Assertion `!uv__is_closing(handle)' failed"). For the same
-// reason close() itself is deferred.
-import ZooKeeper from 'zookeeper';
+// Built on node-zookeeper-client (pure JavaScript), not on the native `zookeeper` package: the
+// native binding aborts the whole harness under crash faults ("uv_poll_start: Assertion
+// `!uv__is_closing(handle)' failed", or a bare SIGABRT) when one session's C client closes a socket
+// while another session opens one and the fd number is reused — reproduced here with kill-leader in
+// 3 of 4 runs. node-zookeeper-client has the opposite weakness: no ping timeout, so it would never
+// notice a server behind an iptables DROP or a SIGSTOPped one. This wrapper adds that: a liveness
+// probe every third of the session timeout, and a connection that stays silent for two thirds of
+// it is dropped so the library reconnects (and learns of expiry), as the Java and C clients do.
+// Two more repairs of its connection handling (see `repairConnection`): a half-received frame from a
+// dropped connection is not glued onto the next connection's first bytes, and a frame it cannot
+// parse cuts that connection instead of throwing out of a socket handler (which killed the harness:
+// "Unknown code: -257163264" after a kill-leader).
+import zookeeper, { type Client, type Exception, type Stat as RawStat } from 'node-zookeeper-client';
 import type { Cluster } from '../target.ts';
-
-const C = ZooKeeper.constants;
 
 /** The targets that speak the ZooKeeper client protocol (zookeeper, zk-lite) expose this. */
 export interface ZkCluster extends Cluster {
@@ -36,30 +34,26 @@ export function nodeForProcess(cluster: Cluster, process: number): string {
   return cluster.nodes[process % cluster.nodes.length];
 }
 
+const E = zookeeper.Exception;
+
 export const CreateMode = {
-  persistent: C.ZOO_PERSISTENT,
-  ephemeral: C.ZOO_EPHEMERAL,
-  persistentSequential: C.ZOO_PERSISTENT_SEQUENTIAL,
-  ephemeralSequential: C.ZOO_EPHEMERAL_SEQUENTIAL,
+  persistent: zookeeper.CreateMode.PERSISTENT,
+  ephemeral: zookeeper.CreateMode.EPHEMERAL,
+  persistentSequential: zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
+  ephemeralSequential: zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
 } as const;
 export type CreateModeName = keyof typeof CreateMode;
 
 const CODE_NAMES: Record<number, string> = {
-  [C.ZSYSTEMERROR]: 'SystemError', [C.ZRUNTIMEINCONSISTENCY]: 'RuntimeInconsistency',
-  [C.ZCONNECTIONLOSS]: 'ConnectionLoss', [C.ZMARSHALLINGERROR]: 'MarshallingError',
-  [C.ZOPERATIONTIMEOUT]: 'OperationTimeout', [C.ZBADARGUMENTS]: 'BadArguments',
-  [C.ZINVALIDSTATE]: 'InvalidState', [C.ZNONODE]: 'NoNode', [C.ZNOAUTH]: 'NoAuth',
-  [C.ZBADVERSION]: 'BadVersion', [C.ZNOCHILDRENFOREPHEMERALS]: 'NoChildrenForEphemerals',
-  [C.ZNODEEXISTS]: 'NodeExists', [C.ZNOTEMPTY]: 'NotEmpty', [C.ZSESSIONEXPIRED]: 'SessionExpired',
-  [C.ZINVALIDACL]: 'InvalidACL', [C.ZCLOSING]: 'Closing', [C.ZSESSIONMOVED]: 'SessionMoved',
+  [E.SYSTEM_ERROR]: 'SystemError', [E.CONNECTION_LOSS]: 'ConnectionLoss', [E.OPERATION_TIMEOUT]: 'OperationTimeout',
+  [E.BAD_ARGUMENTS]: 'BadArguments', [E.NO_NODE]: 'NoNode', [E.NO_AUTH]: 'NoAuth', [E.BAD_VERSION]: 'BadVersion',
+  [E.NO_CHILDREN_FOR_EPHEMERALS]: 'NoChildrenForEphemerals', [E.NODE_EXISTS]: 'NodeExists', [E.NOT_EMPTY]: 'NotEmpty',
+  [E.SESSION_EXPIRED]: 'SessionExpired', [E.INVALID_ACL]: 'InvalidACL', [E.AUTH_FAILED]: 'AuthFailed',
 };
 
 /** Answers the server gave: the request certainly had no effect. */
 const DEFINITE = new Set<number>([
-  C.ZNONODE, C.ZNODEEXISTS, C.ZBADVERSION, C.ZNOTEMPTY, C.ZNOAUTH, C.ZBADARGUMENTS,
-  C.ZNOCHILDRENFOREPHEMERALS, C.ZINVALIDACL,
-  // returned by the C client before it sends anything (handle expired/closed)
-  C.ZINVALIDSTATE,
+  E.NO_NODE, E.NODE_EXISTS, E.BAD_VERSION, E.NOT_EMPTY, E.NO_AUTH, E.BAD_ARGUMENTS, E.NO_CHILDREN_FOR_EPHEMERALS, E.INVALID_ACL,
 ]);
 
 /** A failed ZooKeeper call. `definite`: the request certainly had no effect (the server refused
@@ -84,14 +78,24 @@ export interface Stat {
   mzxid: number;
   version: number;
   cversion: number;
+  /** Session id (hex) owning an ephemeral node, '0' for a persistent one. */
   ephemeralOwner: string;
   numChildren: number;
   pzxid: number;
 }
 
+const long = (b: Buffer) => b.readBigInt64BE(0);
+function statOf(raw: RawStat): Stat {
+  return {
+    czxid: Number(long(raw.czxid)), mzxid: Number(long(raw.mzxid)), pzxid: Number(long(raw.pzxid)),
+    version: raw.version, cversion: raw.cversion, numChildren: raw.numChildren,
+    ephemeralOwner: BigInt.asUintN(64, long(raw.ephemeralOwner)).toString(16),
+  };
+}
+
 export type SessionEvent = 'connected' | 'disconnected' | 'expired' | 'closed';
-export type WatchEvent = 'created' | 'deleted' | 'changed' | 'child' | 'session' | 'not-watching';
-const WATCH_EVENTS: Record<number, WatchEvent> = { 1: 'created', 2: 'deleted', 3: 'changed', 4: 'child', [-1]: 'session', [-2]: 'not-watching' };
+export type WatchEvent = 'created' | 'deleted' | 'changed' | 'child';
+const WATCH_EVENTS: Record<number, WatchEvent> = { 1: 'created', 2: 'deleted', 3: 'changed', 4: 'child' };
 
 export interface ZkSessionOptions {
   connectString: string;
@@ -105,48 +109,79 @@ export interface ZkSessionOptions {
   onEvent?: (event: SessionEvent, sessionId: string) => void;
 }
 
+/** Patches one client's connection manager (node-zookeeper-client 1.1.3 internals): every new
+ *  connection starts with an empty receive buffer, and a parse error drops the connection (the
+ *  library then reconnects and fails the pending calls with ConnectionLoss → info). */
+function repairConnection(zk: Client): void {
+  const cm = zk.connectionManager;
+  const connect = cm.connect;
+  const onSocketData = cm.onSocketData;
+  cm.connect = function (this: typeof cm) {
+    this.pendingBuffer = null;
+    connect.call(this);
+  };
+  cm.onSocketData = function (this: typeof cm, buffer: Buffer) {
+    try {
+      onSocketData.call(this, buffer);
+    } catch {
+      this.pendingBuffer = null;
+      this.socket?.destroy();
+    }
+  };
+}
+
 /** How long a call waits for a lost connection to come back before it fails unsent: this also
  *  paces a client cut off from its server, instead of letting it spin on instant failures. */
 const RECONNECT_WAIT_MS = 1000;
 
 type Watcher = (event: WatchEvent, path: string) => void;
-const toText = (data: unknown): string | null => (data == null ? null : Buffer.isBuffer(data) ? data.toString('utf8') : String(data));
+const toText = (data: Buffer | null): string | null => (data == null ? null : data.toString('utf8'));
 
 export class ZkSession {
   private closed = false;
   private expired = false;
-  private constructor(private readonly zk: ZooKeeper, readonly connectString: string, private readonly callTimeoutMs: number) {}
+  private probe: { sent: number } | undefined;
+  private readonly liveness: NodeJS.Timeout;
 
-  /** Opens a session; rejects (after closing the handle) if it is not established in time. */
+  private established = false;
+  private constructor(private readonly zk: Client, readonly connectString: string, private readonly callTimeoutMs: number, private readonly sessionTimeoutMs: number, private readonly onEvent?: (event: SessionEvent, sessionId: string) => void) {
+    this.liveness = setInterval(() => this.checkLiveness(), Math.max(100, Math.floor(sessionTimeoutMs / 3)));
+    this.liveness.unref();
+  }
+
+  /** Opens a session; rejects (after closing it) if it is not established in time. */
   static open(o: ZkSessionOptions): Promise<ZkSession> {
-    const zk = new ZooKeeper({ connect: o.connectString, timeout: o.sessionTimeoutMs ?? 4000, debug_level: 0, host_order_deterministic: true });
-    const session = new ZkSession(zk, o.connectString, o.callTimeoutMs ?? 3000);
+    const sessionTimeoutMs = o.sessionTimeoutMs ?? 4000;
+    // retries 0: the library must never resend a request on its own (a resent write could apply twice)
+    const zk = zookeeper.createClient(o.connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
+    repairConnection(zk);
+    const session = new ZkSession(zk, o.connectString, o.callTimeoutMs ?? 3000, sessionTimeoutMs, o.onEvent);
     const connectTimeoutMs = o.connectTimeoutMs ?? 3000;
     return new Promise((resolve, reject) => {
-      let established = false;
       const timer = setTimeout(() => {
         session.close();
-        reject(new ZkError('ConnectionLoss', C.ZCONNECTIONLOSS, true, `no session with ${o.connectString} within ${connectTimeoutMs} ms`));
+        reject(new ZkError('ConnectionLoss', E.CONNECTION_LOSS, true, `no session with ${o.connectString} within ${connectTimeoutMs} ms`));
       }, connectTimeoutMs);
-      zk.on('connect', () => setImmediate(() => {
-        if (!established) {
-          established = true;
-          clearTimeout(timer);
-          resolve(session);
-        } else o.onEvent?.('connected', session.sessionId);
-      }));
-      zk.on('connecting', () => setImmediate(() => {
-        if (established) o.onEvent?.('disconnected', session.sessionId);
-      }));
-      zk.on('close', (_self: unknown, code: number) => {
-        if (code === C.ZOO_EXPIRED_SESSION_STATE) session.expired = true;
-        session.closed = true;
-        setImmediate(() => {
-          if (established) o.onEvent?.(code === C.ZOO_EXPIRED_SESSION_STATE ? 'expired' : 'closed', session.sessionId);
-        });
+      zk.on('connected', () => {
+        if (session.established) return session.report('connected');
+        session.established = true;
+        clearTimeout(timer);
+        resolve(session);
       });
-      zk.init({});
+      zk.on('disconnected', () => {
+        if (!session.closed) session.report('disconnected');
+      });
+      zk.on('expired', () => {
+        session.expired = true;
+        session.shutDown();
+        session.report('expired');
+      });
+      zk.connect();
     });
+  }
+
+  private report(event: SessionEvent): void {
+    if (this.established) this.onEvent?.(event, this.sessionId);
   }
 
   /** Resolves once the session is connected again, closed, or `ms` passed (whichever first). */
@@ -155,106 +190,102 @@ export class ZkSession {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.zk.off('connect', later);
-        this.zk.off('close', later);
+        this.zk.off('connected', done);
+        this.zk.off('expired', done);
         resolve();
       };
-      const later = () => setImmediate(done);
       const timer = setTimeout(done, ms);
-      this.zk.on('connect', later);
-      this.zk.on('close', later);
+      this.zk.on('connected', done);
+      this.zk.on('expired', done);
     });
   }
 
   /** Session id in hex, as the server logs it. */
   get sessionId(): string {
-    return String(this.zk.client_id);
+    return this.zk.getSessionId().toString('hex');
   }
   get connected(): boolean {
-    return !this.closed && this.zk.state === C.ZOO_CONNECTED_STATE;
+    return !this.closed && this.zk.getState() === zookeeper.State.SYNC_CONNECTED;
   }
   get isExpired(): boolean {
     return this.expired;
   }
-  /** Closed by us or by the server (expired): no call will ever succeed on it again. */
+  /** Closed by us or expired by the server: no call will ever succeed on it again. */
   get isClosed(): boolean {
     return this.closed;
   }
 
   /**
-   * Issues one asynchronous C-client call with a deadline. A call is only sent while the session is
-   * connected (after waiting up to RECONNECT_WAIT_MS for a reconnect): otherwise the C client would
-   * queue it until a reconnect, and a request that was never sent is a definite failure.
+   * The ping timeout node-zookeeper-client lacks: a cheap read every third of the session timeout;
+   * if one stays unanswered for two thirds of it, the connection is dead (DROP, SIGSTOP) and is cut,
+   * so the library reconnects — and hears "expired" if the server gave up on the session meanwhile.
    */
-  private async call<T>(what: string, issue: (done: (rc: number, result: T) => void) => void, timeoutMs = this.callTimeoutMs): Promise<T> {
+  private checkLiveness(): void {
+    if (!this.connected) return;
+    const now = performance.now();
+    if (this.probe) {
+      if (now - this.probe.sent > (this.sessionTimeoutMs * 2) / 3) {
+        this.probe = undefined;
+        this.zk.connectionManager.socket?.destroy();
+      }
+      return;
+    }
+    const probe = { sent: now };
+    this.probe = probe;
+    this.zk.exists('/', null, () => {
+      if (this.probe === probe) this.probe = undefined;
+    });
+  }
+
+  /**
+   * Issues one call with a deadline. A call is only sent while the session is connected (after
+   * waiting up to RECONNECT_WAIT_MS for a reconnect): the library would otherwise queue it until a
+   * reconnect, and a request that was never sent is a definite failure, not an unknown one.
+   */
+  private async call<T>(what: string, issue: (done: (err: Exception | null, result: T) => void) => void, timeoutMs = this.callTimeoutMs): Promise<T> {
     if (!this.connected) await this.awaitConnected(Math.min(timeoutMs, RECONNECT_WAIT_MS));
-    if (this.closed) throw new ZkError(this.expired ? 'SessionExpired' : 'Closed', undefined, true, `${what}: session ${this.expired ? 'expired' : 'closed'}`);
-    if (!this.connected) throw new ZkError('ConnectionLoss', C.ZCONNECTIONLOSS, true, `${what}: not connected (not sent)`);
+    if (this.closed) throw new ZkError(this.expired ? 'SessionExpired' : 'Closed', undefined, true, `${what}: session ${this.expired ? 'expired' : 'closed'} (not sent)`);
+    if (!this.connected) throw new ZkError('ConnectionLoss', E.CONNECTION_LOSS, true, `${what}: not connected (not sent)`);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new ZkError('Timeout', undefined, false, `${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-      issue((rc, result) => setImmediate(() => {
+      issue((err, result) => {
         clearTimeout(timer);
-        if (rc === C.ZOK) resolve(result);
-        else {
-          const name = CODE_NAMES[rc] ?? `Error${rc}`;
-          reject(new ZkError(name, rc, DEFINITE.has(rc), what));
-        }
-      }));
+        if (!err) return resolve(result);
+        const code = err.getCode();
+        reject(new ZkError(CODE_NAMES[code] ?? err.getName(), code, DEFINITE.has(code), what));
+      });
     });
   }
 
   private static watcher(watch: Watcher | undefined) {
-    return (type: number, _state: number, path: string) => setImmediate(() => watch?.(WATCH_EVENTS[type] ?? 'session', path));
+    return watch ? (event: zookeeper.Event) => watch(WATCH_EVENTS[event.getType()] ?? 'changed', event.getPath()) : null;
   }
 
   get(path: string, watch?: Watcher): Promise<{ data: string | null; stat: Stat }> {
-    return this.call(`get ${path}`, (done) => {
-      const cb = (rc: number, _e: unknown, stat: Stat, data: unknown) => done(rc, { data: toText(data), stat });
-      if (watch) this.zk.aw_get(path, ZkSession.watcher(watch), cb);
-      else this.zk.a_get(path, false, cb);
-    });
+    return this.call(`get ${path}`, (done) => this.zk.getData(path, ZkSession.watcher(watch), (err, data, stat) => done(err, err ? undefined! : { data: toText(data), stat: statOf(stat) })));
   }
 
   /** setData; version -1 writes unconditionally, otherwise it is a compare-and-set on the version. */
   set(path: string, data: string, version: number): Promise<Stat> {
-    return this.call(`set ${path}`, (done) => this.zk.a_set(path, data, version, (rc: number, _e: unknown, stat: Stat) => done(rc, stat)));
+    return this.call(`set ${path}`, (done) => this.zk.setData(path, Buffer.from(data), version, (err, stat) => done(err, err ? undefined! : statOf(stat))));
   }
 
   /** Returns the created path (with the sequential suffix for sequential modes). */
   create(path: string, data: string, mode: CreateModeName = 'persistent'): Promise<string> {
-    return this.call(`create ${path}`, (done) => this.zk.a_create(path, data, CreateMode[mode], (rc: number, _e: unknown, created: string) => done(rc, created)));
+    return this.call(`create ${path}`, (done) => this.zk.create(path, Buffer.from(data), CreateMode[mode], (err, created) => done(err, created)));
   }
 
   delete(path: string, version = -1): Promise<void> {
-    return this.call(`delete ${path}`, (done) => this.zk.a_delete_(path, version, (rc: number) => done(rc, undefined)));
+    return this.call(`delete ${path}`, (done) => this.zk.remove(path, version, (err) => done(err, undefined)));
   }
 
   /** Stat of a node, or null when it does not exist (the watch then fires on its creation). */
-  async exists(path: string, watch?: Watcher): Promise<Stat | null> {
-    try {
-      return await this.call<Stat>(`exists ${path}`, (done) => {
-        const cb = (rc: number, _e: unknown, stat: Stat) => done(rc, stat);
-        if (watch) this.zk.aw_exists(path, ZkSession.watcher(watch), cb);
-        else this.zk.a_exists(path, false, cb);
-      });
-    } catch (err) {
-      if (isZkCode(err, 'NoNode')) return null;
-      throw err;
-    }
+  exists(path: string, watch?: Watcher): Promise<Stat | null> {
+    return this.call(`exists ${path}`, (done) => this.zk.exists(path, ZkSession.watcher(watch), (err, stat) => done(err, stat ? statOf(stat) : null)));
   }
 
   children(path: string, watch?: Watcher): Promise<{ children: string[]; stat: Stat }> {
-    return this.call(`children ${path}`, (done) => {
-      const cb = (rc: number, _e: unknown, children: string[], stat: Stat) => done(rc, { children: children ?? [], stat });
-      if (watch) this.zk.aw_get_children2(path, ZkSession.watcher(watch), cb);
-      else this.zk.a_get_children2(path, false, cb);
-    });
-  }
-
-  /** Asks the connected server to catch up with the leader (does NOT make the next read
-   *  linearizable: ZOOKEEPER-1675). */
-  sync(path: string): Promise<void> {
-    return this.call(`sync ${path}`, (done) => this.zk.a_sync(path, (rc: number) => done(rc, undefined)));
+    return this.call(`children ${path}`, (done) => this.zk.getChildren(path, ZkSession.watcher(watch), (err, children, stat) => done(err, err ? undefined! : { children, stat: statOf(stat) })));
   }
 
   /** Creates each missing ancestor and the node itself (persistent); existing ones are fine. */
@@ -269,10 +300,18 @@ export class ZkSession {
     }
   }
 
-  /** Closes the session (its ephemeral nodes go at once). Idempotent. */
+  private shutDown(): void {
+    this.closed = true;
+    clearInterval(this.liveness);
+  }
+
+  /** Closes the session (its ephemeral nodes go at once when the server hears it). Idempotent. A
+   *  server that does not answer the close within a second has its connection cut. */
   close(): void {
     if (this.closed) return;
-    this.closed = true;
-    setImmediate(() => this.zk.close());
+    this.shutDown();
+    this.report('closed');
+    this.zk.close();
+    setTimeout(() => this.zk.connectionManager.socket?.destroy(), 1000).unref();
   }
 }
