@@ -25,6 +25,7 @@ interface HttpCluster extends Cluster {
 
 export interface HttpPlan {
   mix: Record<Kind, number>;
+  fastMs: [number, number];
   slowMs: [number, number];
   overMs: [number, number];
   stream: { chunks: number; gapMs: number };
@@ -54,13 +55,13 @@ export function planFor(options: Record<string, unknown>): HttpPlan {
   const mix = Object.fromEntries(REQUEST_KINDS.map((k) => [k, n(weights[k], opt(options, 'mix') ? 0 : 1)])) as Record<Kind, number>;
   const longest = Math.max(overMs[1], slowMs[1], chunks * gapMs);
   const clientTimeoutMs = n(opt(options, 'clientTimeoutMs'), connect + T + longest + 5000);
-  return { mix, slowMs, overMs, stream: { chunks, gapMs }, bodyKb: range(opt(options, 'bodyKb'), [64, 512]), clientTimeoutMs };
+  return { mix, fastMs: range(opt(options, 'fastMs'), [0, 20]), slowMs, overMs, stream: { chunks, gapMs }, bodyKb: range(opt(options, 'bodyKb'), [64, 512]), clientTimeoutMs };
 }
 
 function requestSpec(kind: Kind, rid: string, plan: HttpPlan, ctx: GenContext): RequestSpec {
   const sleep = (ms: number): RequestSpec => ({ rid, method: 'GET', path: `/sleep?ms=${ms}`, stallMs: ms, totalMs: ms });
   switch (kind) {
-    case 'fast': return sleep(ctx.rng.int(0, 20));
+    case 'fast': return sleep(ctx.rng.int(...plan.fastMs));
     case 'slow': return sleep(ctx.rng.int(...plan.slowMs));
     case 'over': return sleep(ctx.rng.int(...plan.overMs));
     case 'stream': {
