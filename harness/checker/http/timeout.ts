@@ -77,7 +77,8 @@ export function checkTimeout(history: readonly Op[], opts?: Record<string, unkno
   if (violations.length) return { checker: 'timeout', valid: false, summary: violations[0].message + (violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''), violations, details };
   if (tooShort.length) return { checker: 'timeout', valid: 'unknown', summary: `the client gave up before nginx's deadline, so the server deadline could not be observed: ${tooShort[0]}`, details };
   const s = stats(t504.map((t) => t.ms));
-  return { checker: 'timeout', valid: true, summary: `${t504.length} request(s) answered 504 after ${s.count ? `${s.min}–${s.max}` : '-'} ms (read timeout ${e.readTimeoutMs} ms), ${t502.length} answered 502; no early 504 and no client timeout where nginx should have answered`, details };
+  const answered504 = s.count ? `${t504.length} request(s) answered 504 after ${s.min}–${s.max} ms` : 'no request answered 504';
+  return { checker: 'timeout', valid: true, summary: `${answered504} (read timeout ${e.readTimeoutMs} ms), ${t502.length} answered 502; no early 504, no silent upstream left unanswered, no client timeout where nginx should have answered`, details };
 }
 
 export const timeoutChecker: Checker = { name: 'timeout', check: checkTimeout };
