@@ -63,11 +63,19 @@ describe('zk-lite: 3-node ensemble @integration', function () {
     console.log(`      measured: 3-node zk-lite serving ${Date.now() - t0} ms after launch (tickTime ${TICK})`);
   });
 
+  // Close each test's clients when it ends: several native handles left reconnecting in one process
+  // while servers restart can make the addon give up on a new handle ("no response too many times").
+  async function closeClients(): Promise<void> {
+    for (const zk of natives.splice(0)) { try { await zk.close(); } catch { /* already closed */ } }
+    for (const c of others.splice(0)) c.close();
+    for (const s of sockets.splice(0)) s.destroy();
+  }
+
+  afterEach(closeClients);
+
   after(async () => {
-    for (const zk of natives) { try { await zk.close(); } catch { /* already closed */ } }
-    for (const c of others) c.close();
-    for (const s of sockets) s.destroy();
-    if (ens) await ens.destroy();
+    await closeClients();
+    if (ens) await ens.destroy(process.env.ZK_LITE_KEEP === '1');
   });
 
   it('answers four-letter words: ruok, srvr with one leader and two followers, mntr', async () => {
@@ -151,10 +159,10 @@ describe('zk-lite: 3-node ensemble @integration', function () {
     assert.equal(reply.int(), 1);
     reply.long();
     assert.equal(reply.int(), 0);
+    const silentSince = Date.now();
     const zk = await client();
     await zk.sync('/eph-expire');
     assert.ok(await zk.exists('/eph-expire', false));
-    const silentSince = Date.now();
     await within(8000, 'expiry of the silent session', (async () => {
       for (;;) {
         try { await zk.exists('/eph-expire', false); } catch (e) { if (codeOf(e) === -101) return; throw e; }
@@ -183,6 +191,21 @@ describe('zk-lite: 3-node ensemble @integration', function () {
     assert.deepEqual(dataEvents, [3], 'one NodeDataChanged');
     assert.deepEqual(existEvents, [1], 'one NodeCreated');
     assert.deepEqual(childEvents, [4], 'one NodeChildrenChanged');
+  });
+
+  it('does not fire a re-registered watch again for the same change', async () => {
+    const zk = await client();
+    const writer = await client();
+    await zk.create('/rewatch', 'a', C.ZOO_PERSISTENT);
+    const events: number[] = [];
+    const watch = (type: number) => { events.push(type); void zk.w_get('/rewatch', watch); };
+    await zk.w_get('/rewatch', watch);
+    await writer.set('/rewatch', 'b', -1);
+    await sleep(3 * TICK);
+    assert.deepEqual(events, [3], 'one change, one event');
+    await writer.set('/rewatch', 'c', -1);
+    await sleep(3 * TICK);
+    assert.deepEqual(events, [3, 3], 'the re-registered watch fires for the next change');
   });
 
   it('applies multi atomically (node-zookeeper-client)', async () => {
@@ -232,6 +255,8 @@ describe('zk-lite: 3-node ensemble @integration', function () {
   it('elects a new leader when the leader is killed, and writes continue', async () => {
     const zk = await client();
     await zk.create('/failover', '0', C.ZOO_PERSISTENT);
+    const before = [await zk.create('/failover/s-', '', C.ZOO_PERSISTENT_SEQUENTIAL), await zk.create('/failover/s-', '', C.ZOO_PERSISTENT_SEQUENTIAL)];
+    await zk.delete_(before[0], -1);
     const old = (await ens.leader())!;
     const killedAt = Date.now();
     await ens.kill(old);
@@ -244,6 +269,8 @@ describe('zk-lite: 3-node ensemble @integration', function () {
     const next = await ens.waitServing(rest);
     assert.notEqual(next, old);
     console.log(`      measured: leader killed → first acknowledged write after ${firstWrite - killedAt} ms`);
+    const after = await zk.create('/failover/s-', '', C.ZOO_PERSISTENT_SEQUENTIAL);
+    assert.ok(after > before[1], `sequence keeps increasing across leaders: ${after} after ${before[1]}`);
     ens.start(old);
     await ens.waitServing();
   });
@@ -262,6 +289,18 @@ describe('zk-lite: 3-node ensemble @integration', function () {
     assert.equal(String((await local.get('/catchup', false))[1]), 'before');
     const starts = [...readFileSync(join(ens.node(follower).dataDir, 'zk-lite.log'), 'utf8').matchAll(/log has (\d+) entries/g)];
     assert.ok(starts.length >= 2 && Number(starts.at(-1)![1]) > 0, 'restarted with a non-empty log on disk');
+  });
+
+  it('keeps every acknowledged write when all nodes crash at once', async () => {
+    const zk = await client();
+    await zk.create('/durable', '', C.ZOO_PERSISTENT);
+    for (let i = 0; i < 30; i++) await zk.create(`/durable/d${i}`, String(i), C.ZOO_PERSISTENT);
+    await Promise.all(ens.nodes.map((n) => ens.kill(n.id)));
+    ens.startAll();
+    await ens.waitServing();
+    const fresh = await client();
+    await fresh.sync('/durable');
+    assert.equal((await fresh.get_children('/durable', false)).length, 30);
   });
 
   it('a lone node (minority) stops serving and accepts no client', async () => {

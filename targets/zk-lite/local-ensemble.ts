@@ -106,6 +106,12 @@ export class LocalEnsemble {
     await gone;
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) one node's process: a pause fault. */
+  signal(id: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+    const child = this.node(id).process;
+    if (alive(child)) child.kill(signal);
+  }
+
   /** Waits until every listed node answers srvr with a mode; returns the leader's id. */
   async waitServing(ids = this.nodes.map((n) => n.id), deadlineMs = 20000): Promise<number> {
     const start = Date.now();
@@ -135,6 +141,7 @@ export class LocalEnsemble {
       if (!alive(child)) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
+      child.kill('SIGCONT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await gone;
       clearTimeout(timer);

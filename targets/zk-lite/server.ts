@@ -16,7 +16,7 @@ import {
 import { RaftNode, timingFor, type Role } from './raft.ts';
 import { RaftStorage } from './storage.ts';
 import { DataTree, parentOf, validPath, type ApplyResult, type Command, type Entry, type LoggedOp, type Origin } from './tree.ts';
-import { WatchTable } from './watches.ts';
+import { WatchTable, type WatchTarget } from './watches.ts';
 
 const toLogged = (w: WriteOp): LoggedOp => {
   switch (w.op) {
@@ -47,6 +47,10 @@ export class ZkLiteServer implements ConnectionHost {
   readonly net: PeerNet;
   readonly raft: RaftNode;
   readonly startedAt = Date.now();
+  /** Set ZK_LITE_DEBUG=1 to log every handshake and client connection. */
+  private readonly debug = process.env.ZK_LITE_DEBUG === '1';
+  /** Distinguishes this process's requests from those of an earlier run replayed from the log. */
+  private readonly boot = randomBytes(4).toString('hex');
 
   constructor(readonly cfg: ZkLiteConfig, private readonly log: (msg: string) => void) {
     this.tree = new DataTree(cfg.bugs);
@@ -157,10 +161,9 @@ export class ZkLiteServer implements ConnectionHost {
 
   private applyEntry(entry: Entry): void {
     const result = this.tree.apply(entry);
-    const repeat = this.bug('double-watch') ? 2 : 1;
-    for (const ev of result.events) this.watches.fire(ev, result.zxid, repeat);
+    for (const ev of result.events) this.watches.fire(ev, result.zxid, (t, type, path, zxid) => this.deliverWatch(t, type, path, zxid));
     const cmd = entry.cmd;
-    const mine = entry.origin?.server === this.cfg.myid ? entry.origin : undefined;
+    const mine = entry.origin?.server === this.cfg.myid && entry.origin.boot === this.boot ? entry.origin : undefined;
     if (cmd.t === 'createSession') {
       if (this.raft.role === 'leader') this.sessionSeen.set(cmd.sid, Date.now());
       if (mine) this.finishHandshake(cmd.sid, cmd.timeout, Buffer.from(cmd.passwd, 'base64'));
@@ -171,6 +174,15 @@ export class ZkLiteServer implements ConnectionHost {
       const slot = conn?.findSlot(mine.xid);
       if (conn && slot) conn.complete(slot, this.encodeAsyncReply(slot.req, result));
     }
+  }
+
+  /**
+   * Sends a watch notification. The double-watch bug sends it again a tick later: by then a client
+   * that re-registered its watch (the usual pattern) gets a second event for a single change.
+   */
+  private deliverWatch(target: WatchTarget, type: number, path: string, zxid: bigint): void {
+    target.notify(type, path, zxid);
+    if (this.bug('double-watch')) setTimeout(() => { if (target.open) target.notify(type, path, zxid); }, this.cfg.tickTime).unref();
   }
 
   private onSessionClosed(sid: string, result: ApplyResult, mine?: Origin): void {
@@ -197,6 +209,7 @@ export class ZkLiteServer implements ConnectionHost {
   }
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
+    if (this.debug) this.log(`handshake from ${conn.remote} session 0x${req.sessionId.toString(16)} serving ${this.serving()} zxid 0x${req.lastZxidSeen.toString(16)}`);
     if (!this.serving()) { conn.close(); return; }
     if (!this.bug('stale-read') && req.lastZxidSeen > this.tree.lastZxid) {
       this.log(`refusing client ${conn.remote}: it has seen zxid 0x${req.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastZxid.toString(16)}`);
@@ -208,7 +221,7 @@ export class ZkLiteServer implements ConnectionHost {
       const sid = this.newSessionId();
       this.pendingHandshakes.set(sid, conn);
       const cmd: Command = { t: 'createSession', sid, timeout, passwd: randomBytes(16).toString('base64') };
-      if (!this.submitCommand(cmd, { server: this.cfg.myid, sid, xid: 0 })) conn.close();
+      if (!this.submitCommand(cmd, { server: this.cfg.myid, boot: this.boot, sid, xid: 0 })) conn.close();
       return;
     }
     const sid = String(req.sessionId);
@@ -222,6 +235,7 @@ export class ZkLiteServer implements ConnectionHost {
 
   private finishHandshake(sid: string, timeout: number, passwd: Buffer): void {
     const conn = this.pendingHandshakes.get(sid);
+    if (this.debug) this.log(`session 0x${BigInt(sid).toString(16)} committed; connection ${conn ? (this.conns.has(conn) ? 'open' : 'gone') : 'unknown'}`);
     this.pendingHandshakes.delete(sid);
     if (conn && this.conns.has(conn)) this.attach(conn, sid, timeout, passwd);
   }
@@ -241,6 +255,7 @@ export class ZkLiteServer implements ConnectionHost {
   }
 
   closed(conn: ClientConnection): void {
+    if (this.debug) this.log(`client connection ${conn.remote} closed`);
     this.conns.delete(conn);
     this.watches.drop(conn);
     if (conn.sid && this.connBySid.get(conn.sid) === conn) this.connBySid.delete(conn.sid);
@@ -268,7 +283,7 @@ export class ZkLiteServer implements ConnectionHost {
 
   submit(conn: ClientConnection, slot: RequestSlot): void {
     const req = slot.req;
-    const origin: Origin = { server: this.cfg.myid, sid: conn.sid!, xid: req.xid };
+    const origin: Origin = { server: this.cfg.myid, boot: this.boot, sid: conn.sid!, xid: req.xid };
     let cmd: Command;
     if (req.kind === 'write') cmd = { t: 'write', sid: conn.sid!, ops: [toLogged(req.write)], multi: false };
     else if (req.kind === 'multi') {

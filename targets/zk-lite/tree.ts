@@ -19,7 +19,7 @@ export type Command =
   | { t: 'sync' };
 
 /** Who asked for an entry, so the server holding that client's connection can answer it. */
-export interface Origin { server: number; sid: string; xid: number }
+export interface Origin { server: number; boot: string; sid: string; xid: number }
 
 export interface Entry { term: number; index: number; time: number; cmd: Command; origin?: Origin }
 

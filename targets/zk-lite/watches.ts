@@ -26,15 +26,12 @@ export class WatchTable {
     for (const t of set) into.add(t);
   }
 
-  /** Fires and removes every watch the event triggers; each connection hears of it once (twice with the double-watch bug). */
-  fire(event: WatchEvent, zxid: bigint, repeat: number): void {
+  /** Fires and removes every watch the event triggers; each connection hears of it once. */
+  fire(event: WatchEvent, zxid: bigint, deliver: (target: WatchTarget, eventType: number, path: string, zxid: bigint) => void): void {
     const targets = new Set<WatchTarget>();
     if (event.type !== EventType.nodeChildrenChanged) this.take(this.dataWatches, event.path, targets);
     if (event.type === EventType.nodeChildrenChanged || event.type === EventType.nodeDeleted) this.take(this.childWatches, event.path, targets);
-    for (const t of targets) {
-      if (!t.open) continue;
-      for (let i = 0; i < repeat; i++) t.notify(event.type, event.path, zxid);
-    }
+    for (const t of targets) if (t.open) deliver(t, event.type, event.path, zxid);
   }
 
   /** Forgets every registration of a closed connection. */
