@@ -63,8 +63,12 @@ function replacement(kills: KillWindow[], reqs: HttpRequest[], live: number[] | 
     if (k.pid === undefined) continue;
     const later = reqs.find((r) => (r.pid ?? r.serverPid) === k.pid && r.start + queueDelay(r) > k.killAt + 200);
     if (later) out.push({ message: `worker ${k.pid} was killed by harakiri at ${k.killAt} ms (request ${k.rid}) but started request ${later.spec.rid} afterwards: the kill did not happen`, ops: [later.index], time: later.start });
-    const successor = [...firstSeen].filter(([pid, t]) => t > k.workerStart && !kills.some((o) => o.replacedBy === pid)).sort((a, b) => a[1] - b[1])[0];
+    const taken = (pid: number) => kills.some((o) => o.replacedBy === pid);
+    const successor = [...firstSeen].filter(([pid, t]) => t > k.workerStart && !taken(pid)).sort((a, b) => a[1] - b[1])[0];
+    // a successor that served nothing yet is still among the live workers, unseen before the kill
+    const unseen = live?.find((pid) => !taken(pid) && !(firstSeen.get(pid)! <= k.workerStart));
     if (successor) k.replacedBy = successor[0];
+    else if (unseen !== undefined) k.replacedBy = unseen;
     if (live?.includes(k.pid)) out.push({ message: `worker ${k.pid}, killed by harakiri at ${k.killAt} ms, is still alive at the end of the run`, time: k.killAt });
   }
   if (live && kills.length && live.length < e.processes) out.push({ message: `after ${kills.length} harakiri kill(s) only ${live.length} of ${e.processes} workers are alive at the end: a killed worker was not replaced` });
