@@ -193,22 +193,40 @@ describe('docker runtime @integration', function () {
     }
   });
 
-  it('faultline clean removes the containers and network of a harness that was SIGKILLed mid-run', async () => {
+  /** A harness in a child process with a 2-host docker run and a daemon in it, cleaning up on signals. */
+  async function childHarness(): Promise<{ child: ReturnType<typeof spawn>; runId: string; exited: Promise<number | null> }> {
     const code = [
       `import factory from '${ROOT}/harness/runtime/docker/index.ts';`,
-      `import { Cleanup } from '${ROOT}/harness/cleanup.ts';`,
-      `const rt = await factory.create({ hosts: ['n1', 'n2'], logDir: '${logDir}', cleanup: new Cleanup(), log: () => {} });`,
+      `import { Cleanup, cleanupOnSignals } from '${ROOT}/harness/cleanup.ts';`,
+      `const cleanup = new Cleanup();`,
+      `cleanupOnSignals(cleanup);`,
+      `const rt = await factory.create({ hosts: ['n1', 'n2'], logDir: '${logDir}', cleanup, log: () => {} });`,
       `await rt.hosts[0].spawn({ name: 'listener', command: 'nc', args: ['-lk', '2181'] });`,
       `console.log('ready', rt.runId);`,
       `setTimeout(() => process.exit(3), 60_000);`,
     ].join('\n');
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
     const runId = await waitFor('the child harness to create its runtime', 60_000, () => /ready ([0-9a-f]{4})/.exec(out)?.[1] ?? (child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 100);
+    return { child, runId, exited };
+  }
+
+  it('a harness stopped by SIGTERM removes its containers and network before it exits', async () => {
+    const { child, runId, exited } = await childHarness();
+    assert.equal((await labelled('faultline.run', runId)).length, 3);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143);
+    assert.deepEqual(await labelled('faultline.run', runId), []);
+    assert.equal(existsSync(`/tmp/fl-${runId}`), false);
+  });
+
+  it('faultline clean removes the containers and network of a harness that was SIGKILLed mid-run', async () => {
+    const { child, runId, exited } = await childHarness();
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     assert.equal((await labelled('faultline.run', runId)).length, 3, 'the killed harness left its 2 containers and its network');
 
     const cleaned: string[] = [];
