@@ -4,10 +4,9 @@
 // binary search over completions finds it). Ops still running at that point have unknown outcomes.
 // Removing ops can create violations that were not there (drop the write a read saw and the read
 // looks wrong), so an op is removed only when, without it, (1) the history still breaks exactly at
-// that same completion, and (2) the ops could still be arranged in *some* legal order if real time
-// did not matter — the violation stays one of ordering, not a read of a value nobody wrote. (When the
-// history itself holds such an impossible value, only (1) applies.) The result is 1-minimal under
-// that rule. Re-checks share the caller's deadline; when it passes, shrinking keeps what it has.
+// that same completion, and (2) the failing op would fit if it could take effect at any other moment
+// — the violation stays one of ordering, not a read of a value nobody wrote. (When the failing op fits
+// nowhere even in the full history, only (1) applies.) The result is 1-minimal under that rule. Re-checks stop at the caller's deadline; shrinking then keeps what it has.
 import { performance } from 'node:perf_hooks';
 import type { Op } from '../history/op.ts';
 import type { Counterexample } from './result.ts';
@@ -58,40 +57,45 @@ function breaksAt(model: Model, ops: readonly CheckOp[], failing: CheckOp, budge
   return linearizable(model, prefixAt(ops, failing.ret - 0.5), budget);
 }
 
-/** Greedy shrinking of a failing partition (see the module comment); ops far from the failure first.
- *  Returns the ops kept (those running at the breaking point with unknown outcome). */
-export function shrink(model: Model, ops: readonly CheckOp[], failing: CheckOp, budget: SearchBudget): CheckOp[] {
-  let current = prefixAt(ops, failing.ret);
-  const aboutOrder = orderFree(model, current, budget) !== false;
+/** Shrinks a failing partition (see the module comment) by delta debugging: drop chunks of ops, far
+ *  from the failure first, halving the chunk size whenever no chunk can go, down to single ops, until
+ *  no single op can go. Returns the ops kept (those running at the breaking point with unknown outcome)
+ *  and whether the failing op would fit at some other moment (false: its result fits nowhere). */
+export function shrink(model: Model, ops: readonly CheckOp[], failing: CheckOp, budget: SearchBudget): { ops: CheckOp[]; aboutOrder: boolean } {
+  const start = prefixAt(ops, failing.ret);
+  const aboutOrder = placeableAnywhere(model, start, failing, budget) === true;
+  return { ops: deltaDebug(model, start, failing, aboutOrder, budget), aboutOrder };
+}
+
+function deltaDebug(model: Model, start: CheckOp[], failing: CheckOp, aboutOrder: boolean, budget: SearchBudget): CheckOp[] {
+  const removable = (without: readonly CheckOp[]): boolean =>
+    breaksAt(model, without, failing, budget) === true && (!aboutOrder || placeableAnywhere(model, without, failing, budget) === true);
   const distance = (op: CheckOp): number => Math.abs(op.call - failing.call);
-  for (let changed = true; changed;) {
-    changed = false;
+  let current = start;
+  let chunk = Math.max(1, current.length >> 1);
+  for (;;) {
     const order = current.filter((op) => op.op !== failing.op).sort((a, b) => distance(b) - distance(a));
-    for (const candidate of order) {
+    let changed = false;
+    for (let i = 0; i < order.length; i += chunk) {
       if (performance.now() > budget.deadline) return current;
-      const without = current.filter((op) => op !== candidate);
-      if (breaksAt(model, without, failing, budget) !== true) continue;
-      if (aboutOrder && orderFree(model, without, budget) === false) continue;
-      current = without;
-      changed = true;
+      const drop = new Set(order.slice(i, i + chunk));
+      const without = current.filter((op) => !drop.has(op));
+      if (without.length < current.length && removable(without)) { current = without; changed = true; }
     }
+    if (!changed && chunk === 1) return current;
+    if (!changed) chunk = Math.max(1, chunk >> 1);
   }
-  return current;
 }
 
-const ORDER_FREE_STEPS = 50_000;
-
-/** Whether some sequential order of the ops (real time ignored) is legal. On large histories this
- *  can be undecided within its step cap ('unknown'); only a proven 'false' blocks a removal, and such
- *  proofs come easily once the history is small, which is where a removal could turn the violation
- *  into a read of a value nobody wrote. */
-function orderFree(model: Model, ops: readonly CheckOp[], budget: SearchBudget): Verdict {
-  const concurrent = ops.map((op) => ({ ...op, call: 0, ret: op.ret === Infinity ? Infinity : 1 }));
-  const out = searchLinearization(model, concurrent, { ...budget, maxSteps: ORDER_FREE_STEPS });
-  return out.result === 'ok' ? true : out.result === 'illegal' ? false : 'unknown';
+/** Whether the history becomes linearizable when the failing op may take effect at any point (before
+ *  its invoke, after its completion) while every other op keeps its real-time order: then the failure
+ *  is one of *when* it happened, not a result that no order of these ops could produce. */
+function placeableAnywhere(model: Model, ops: readonly CheckOp[], failing: CheckOp, budget: SearchBudget): Verdict {
+  const end = Math.max(...ops.map((op) => (op.ret === Infinity ? op.call : op.ret))) + 1;
+  return linearizable(model, ops.map((op) => (op.op === failing.op ? { ...op, call: -1, ret: end } : op)), budget);
 }
 
-const MAX_NODES = 20000, MAX_CANDIDATES = 12;
+const MAX_NODES = 20000, MAX_CANDIDATES = 12, MAX_EXPLAINED_OPS = 40;
 
 interface Exploration {
   candidates: Counterexample['candidates'];
@@ -112,7 +116,7 @@ export function blockingOp(ops: readonly CheckOp[], prefix: readonly number[]): 
  *  stuck, the model state there and why the ops that could come next are rejected. */
 export function explain(model: Model, ops: readonly CheckOp[]): { candidates: Counterexample['candidates']; longestPrefix: number[] } {
   const x: Exploration = { candidates: [], longest: [], nodes: 0 };
-  walk(model, ops, model.init(), [], x);
+  if (ops.length <= MAX_EXPLAINED_OPS) walk(model, ops, model.init(), [], x);
   const idx = (ids: number[]): number[] => ids.map((id) => ops[id].op.invokeIndex);
   return { candidates: x.candidates.map((c) => ({ ...c, order: idx(c.order) })), longestPrefix: idx(x.longest) };
 }

@@ -28,6 +28,9 @@ export interface LinearizabilityOptions {
 export const DEFAULT_TIME_LIMIT_S = 60;
 export const DEFAULT_MEMORY_LIMIT_MB = 1024;
 const FIRST_QUOTA = 20_000;
+/** Shrinking a violation may take this share of the remaining time (at least MIN_SHRINK_MS): a verdict
+ *  found in 100 ms should not wait a minute for a prettier counterexample. */
+const SHRINK_SHARE = 0.2, MIN_SHRINK_MS = 2000;
 
 export interface LinearizabilityResult extends CheckResult {
   details: LinearizabilityDetails & Record<string, unknown>;
@@ -71,9 +74,10 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, out.longestPrefix)];
   details.search = { key, longestPrefix: prefix, failingOp: failing?.op.invokeIndex ?? -1 };
   const keyName = model.partitionKey ? key : undefined;
-  const cx = opts.minimize === false || !failing ? undefined : counterexample(model, ops, failing, budget, history, keyName);
+  const shrunk = opts.minimize === false || !failing ? undefined : counterexample(model, ops, failing, budget, history, keyName);
+  const cx = shrunk?.cx;
   if (cx) details.counterexample = cx;
-  const summary = violationSummary(model, cx, failing, keyName);
+  const summary = violationSummary(model, cx, failing, keyName, shrunk?.aboutOrder ?? true);
   return finish(false, summary, [{ message: summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] }]);
 }
 
@@ -109,21 +113,26 @@ function searchPartitions(model: Model, partitions: Map<string, CheckOp[]>, budg
   return progress;
 }
 
-function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], key?: string): Counterexample {
-  const small = shrink(model, ops, failing, budget);
+function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], key?: string): { cx: Counterexample; aboutOrder: boolean } {
+  const now = performance.now();
+  const deadline = Math.min(budget.deadline, now + Math.max(MIN_SHRINK_MS, (budget.deadline - now) * SHRINK_SHARE));
+  const { ops: small, aboutOrder } = shrink(model, ops, failing, { ...budget, deadline });
   const why = explain(model, small);
   const cx: Counterexample = { ops: recordsOf(small, history), longestPrefix: why.longestPrefix, failingOp: failing.op.invokeIndex, candidates: why.candidates };
   if (key !== undefined) cx.key = key;
-  return cx;
+  return { cx, aboutOrder };
 }
 
-function violationSummary(model: Model, cx: Counterexample | undefined, failing: CheckOp | undefined, key?: string): string {
+function violationSummary(model: Model, cx: Counterexample | undefined, failing: CheckOp | undefined, key: string | undefined, aboutOrder: boolean): string {
   const where = key !== undefined ? ` on key ${JSON.stringify(key)}` : '';
   if (!cx || cx.failingOp < 0) {
     const what = failing ? `${describe(model, failing.input, failing.output)} by process ${failing.op.process}` : 'an operation';
     return `not linearizable${where}: ${what} (op ${failing?.op.invokeIndex}) has no valid place in any order of the operations`;
   }
   const op = cx.ops.find((o) => o.index === cx.failingOp);
+  if (!aboutOrder && failing) {
+    return `not linearizable${where}: process ${op?.process} ${describe(model, failing.input, failing.output)} (op ${cx.failingOp}) got a result that no order of the operations before it can produce, wherever it is placed`;
+  }
   const states = [...new Set(cx.candidates.map((c) => c.state))].slice(0, 3).join(' or ');
   const pairs = cx.ops.filter((o) => o.type === 'invoke').length;
   if (!states) return `not linearizable${where}: no order of these ${pairs} operations gets past process ${op?.process} ${op?.f} (op ${cx.failingOp})`;
