@@ -50,15 +50,25 @@ start_engine() {
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# The first deb URI of the stanza serving bookworm (not -security/-updates only).
+# The mirror serving bookworm: the deb822 file's stanza, or a one-line `deb URI bookworm ...` entry.
 debian_mirror() {
-  awk '/^URIs:/ { uri=$2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") { print uri; exit } }' "$SOURCES"
+  if [ -f "$SOURCES" ]; then
+    awk '/^URIs:/ { uri=$2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") { print uri; exit } }' "$SOURCES"
+  else
+    awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list 2>/dev/null
+  fi
+}
+
+# The apt sources the images use: the host's deb822 file, or one written for the host's mirror.
+image_sources() {
+  if [ -f "$SOURCES" ]; then cat "$SOURCES"; return; fi
+  printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$(debian_mirror)"
 }
 
 build_base() {
   if has_image "$BASE"; then say "$BASE present"; return 0; fi
   local mirror; mirror=$(debian_mirror)
-  [ -n "$mirror" ] || { say "no bookworm mirror found in $SOURCES"; exit 1; }
+  [ -n "$mirror" ] || { say "no bookworm mirror found in $SOURCES or /etc/apt/sources.list"; exit 1; }
   local dir; dir=$(mktemp -d /var/tmp/fl-debootstrap.XXXXXX)
   scratch+=("$dir")
   local t; t=$(now_ms)
@@ -78,7 +88,7 @@ build_image() {
   if has_image "$tag" && [ -z "${FL_DOCKER_REBUILD:-}" ]; then say "$tag present"; return 0; fi
   local ctx; ctx=$(mktemp -d /var/tmp/fl-build.XXXXXX)
   scratch+=("$ctx")
-  cp "$SOURCES" "$ctx/debian.sources"
+  image_sources >"$ctx/debian.sources"
   local t; t=$(now_ms)
   say "building $tag"
   local log="/var/log/fl-docker-build-$name.log"
