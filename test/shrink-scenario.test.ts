@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { planFaults } from '../harness/nemesis/arbitrary.ts';
+import { planSchedule } from '../harness/nemesis/index.ts';
 import { Rng } from '../harness/rng.ts';
 import zkRegister from '../scenarios/zk-register.ts';
 
@@ -73,7 +74,7 @@ describe('@integration seeded schedules and --shrink on the local runtime (real 
     outs.push(dir);
     assert.equal(ran.code, 0, `zk-register failed on local:\n${ran.stdout}\n${ran.stderr.slice(-3000)}`);
     const n = zkRegister.nemesis!;
-    const planned = planFaults(new Rng(seed).fork('schedule').seed, {
+    const planned = planSchedule(new Rng(seed).fork('schedule'), {
       faults: n.faults, interval: n.interval, duration: n.duration, timeLimitMs: 16_000, quietMs: (n.quiet ?? 1) * 1000,
     });
     assert.ok(planned.length > 0);

@@ -6,7 +6,8 @@ import { partitionBridge, partitionHalves, partitionLeader, partitionOne, partit
 import { pause, pauseLeader } from './kinds/pause.ts';
 import { linkFaultKinds } from './link-faults.ts';
 import { runNemesis as runSchedule, type NemesisEvent } from './run.ts';
-import { planSchedule as plan, type SchedulePlan } from './schedule.ts';
+import type { SchedulePlan } from './schedule.ts';
+import { planFaults } from './arbitrary.ts';
 import type { FaultContext, FaultKind, PlannedFault } from './types.ts';
 import { uwsgiFaults } from '../../targets/uwsgi-nginx/faults.ts';
 
@@ -14,9 +15,10 @@ export const faultKinds: Record<string, FaultKind> = Object.fromEntries(
   [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, pause, pauseLeader, ...uwsgiFaults, ...linkFaultKinds].map((k) => [k.name, k]),
 );
 
-/** A seeded schedule over the known fault kinds (unknown names are a UsageError). */
+/** A seeded schedule over the known fault kinds (unknown names are a UsageError), drawn with
+ *  fast-check (arbitrary.ts) from one draw of `rng`, so it replays, prints and shrinks. */
 export function planSchedule(rng: Rng, opts: SchedulePlan): PlannedFault[] {
-  return plan(rng, opts, Object.keys(faultKinds));
+  return planFaults(rng.int(0, 0x7fffffff), opts, Object.keys(faultKinds));
 }
 
 /** Runs `schedule` with the known fault kinds; see run.ts. */

@@ -13,8 +13,7 @@ import { Rng, randomSeed } from '../rng.ts';
 import { loadRuntime, defaultRuntime } from '../runtime/registry.ts';
 import type { Runtime, RuntimeKind } from '../runtime/types.ts';
 import { parseTargetSpec, type Cluster } from '../target.ts';
-import { faultKinds, runNemesis } from '../nemesis/index.ts';
-import { planFaults } from '../nemesis/arbitrary.ts';
+import { faultKinds, planSchedule, runNemesis } from '../nemesis/index.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { runWorkers } from './workers.ts';
 import { loadScenario, loadTarget, ROOT } from './registry.ts';
@@ -147,8 +146,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[] {
   if (!scenario.nemesis || scenario.nemesis.faults.length === 0) return [];
   for (const f of scenario.nemesis.faults) if (!faultKinds[f]) throw new HarnessError(`scenario ${scenario.name} names unknown fault kind '${f}'`);
-  // drawn with fast-check from the seed (nemesis/arbitrary.ts), so the schedule replays and shrinks
-  return planFaults(rng.fork('schedule').seed, {
+  return planSchedule(rng.fork('schedule'), {
     faults: scenario.nemesis.faults,
     interval: scenario.nemesis.interval,
     duration: scenario.nemesis.duration,
