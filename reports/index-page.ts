@@ -1,7 +1,7 @@
 // store/index.html: every stored run, newest first, and side-by-side comparisons of runs of the same
 // scenario on different targets or seeds. The scenario runner calls writeIndex after every run;
 // `faultline report` calls it too. Only result.json and the cached run stats are read.
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Validity } from '../harness/checker/result.ts';
 import { readResult } from './run-folder.ts';
@@ -63,11 +63,40 @@ export async function listRuns(storeDir: string): Promise<IndexedRun[]> {
   return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.dir.localeCompare(a.dir));
 }
 
+/** Comparisons written by `faultline compare` (store/compare/*.json), newest first. */
+async function listComparisons(storeDir: string): Promise<{ page: string; scenario: string; targets: string[]; seeds: number[]; startedAt: string }[]> {
+  const dir = path.join(storeDir, 'compare');
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+  const out = [];
+  for (const f of files) {
+    try {
+      const c = JSON.parse(await readFile(path.join(dir, f), 'utf8')) as { scenario: string; targets: string[]; seeds: number[]; startedAt: string };
+      out.push({ page: `compare/${f.replace(/\.json$/, '.html')}`, scenario: String(c.scenario), targets: c.targets.map(String), seeds: c.seeds.map(Number), startedAt: String(c.startedAt) });
+    } catch {
+      // a comparison being written right now
+    }
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
 export async function renderIndex(storeDir: string): Promise<string> {
   const info = await stat(storeDir).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`not a store folder: ${storeDir}`);
   const runs = await listRuns(storeDir);
-  return renderPage({ title: `faultline runs — ${runs.length} in ${path.basename(path.resolve(storeDir))}`, app: 'index', data: { generatedAt: new Date().toISOString(), runs }, charts: false });
+  const compares = await listComparisons(storeDir);
+  return renderPage({ title: `faultline runs — ${runs.length} in ${path.basename(path.resolve(storeDir))}`, app: 'index', data: { generatedAt: new Date().toISOString(), runs, compares, linkPrefix: '' }, charts: false });
+}
+
+/** The page of one `faultline compare` (store/compare/<name>.html): its runs, side by side. */
+export async function renderComparison(storeDir: string, c: { scenario: string; targets: string[]; seeds: number[]; runs: { dir: string }[] }): Promise<string> {
+  const rows: IndexedRun[] = [];
+  for (const r of c.runs) {
+    const [scenarioDir, name] = r.dir.split(path.sep);
+    const row = await indexRun(storeDir, scenarioDir, name);
+    if (row) rows.push(row);
+  }
+  const title = `faultline compare — ${c.scenario} on ${c.targets.join(', ')} (seeds ${c.seeds.join(', ')})`;
+  return renderPage({ title, app: 'index', data: { generatedAt: new Date().toISOString(), runs: rows, heading: title, linkPrefix: '../' }, charts: false });
 }
 
 /** Writes storeDir/index.html; returns its path. */

@@ -6,7 +6,7 @@ const D = loadData();
 const app = document.getElementById('app');
 
 function runLink(run, text) {
-  return run.report ? h('a', { href: run.report }, text) : h('span', { class: 'muted', title: 'no report.html yet' }, text);
+  return run.report ? h('a', { href: (D.linkPrefix || '') + run.report }, text) : h('span', { class: 'muted', title: 'no report.html yet' }, text);
 }
 
 function runsTable() {
@@ -70,5 +70,13 @@ function comparisons() {
       : h('p', { class: 'muted' }, 'Nothing to compare yet: no scenario has runs on more than one target or seed.'));
 }
 
-app.append(h('h1', {}, 'faultline runs'), runsTable(), comparisons());
+/** Links to the pages `faultline compare` wrote (main index only). */
+function comparePages() {
+  if (!D.compares || D.compares.length === 0) return null;
+  return section('compare-pages', `Comparisons (${D.compares.length})`,
+    h('ul', {}, D.compares.map((c) => h('li', {}, h('a', { href: c.page }, `${c.scenario}: ${c.targets.join(' vs ')}`),
+      h('span', { class: 'muted small' }, ` — seeds ${c.seeds.join(', ')}, ${c.startedAt.slice(0, 19).replace('T', ' ')}`)))));
+}
+
+app.append(h('h1', {}, D.heading || 'faultline runs'), ...[comparePages(), runsTable(), comparisons()].filter(Boolean));
 document.body.dataset.rendered = 'true';

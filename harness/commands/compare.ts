@@ -1,0 +1,44 @@
+// `faultline compare SCENARIO --targets A,B [--seeds N]`: the same scenario and seeds on several
+// targets. Exit 0 when every run is valid, 1 when some run found a violation, 2 when some verdict is
+// unknown (and none invalid) — so CI can require "all targets pass", and a comparison against a
+// deliberately buggy target is expected to exit 1.
+import { Command, Option } from 'commander';
+import { UsageError } from '../errors.ts';
+import { randomSeed } from '../rng.ts';
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+};
+
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description('run a scenario on several targets with the same seeds and compare verdicts, throughput, latency and failover')
+    .argument('<scenario>', 'scenario name')
+    .requiredOption('--targets <list>', 'comma-separated target specs, e.g. zookeeper,zk-lite,zk-lite:bug=stale-read (use ; between specs that contain commas)')
+    .option('--seeds <n>', 'how many seeds (consecutive, from --seed)', int('seeds', 1), 1)
+    .option('--seed <n>', 'first seed (default: random, printed)', int('seed', 0))
+    .option('--time-limit <s>', 'seconds of workload per run', int('time-limit', 1))
+    .option('--nodes <n>', 'ensemble size', int('nodes', 1))
+    .addOption(new Option('--runtime <kind>', 'where nodes run').choices(['netns', 'docker', 'local']))
+    .action(async (scenario: string, o: { targets: string; seeds: number; seed?: number; timeLimit?: number; nodes?: number; runtime?: 'netns' | 'docker' | 'local' }) => {
+      const targets = splitTargets(o.targets);
+      if (targets.length < 1) throw new UsageError('--targets needs at least one target');
+      const first = o.seed ?? randomSeed();
+      const seeds = Array.from({ length: o.seeds }, (_, i) => first + i);
+      const { compare, comparisonTable } = await import('../scenario/compare.ts');
+      const log = (line: string) => process.stderr.write(line + '\n');
+      const { comparison, json, html } = await compare({ scenario, targets, seeds, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log });
+      console.log(`\n${comparisonTable(comparison)}\n\nJSON: ${json}${html ? `\nHTML: ${html}` : ''}`);
+      const all = comparison.runs.map((r) => r.valid);
+      process.exit(all.includes(false) ? 1 : all.includes('unknown') ? 2 : 0);
+    });
+}
+
+/** `a,b:x=1,c` → targets; options of one target are separated by ',' only after a ':' target spec
+ *  when the whole list uses ';' — keep it simple: ';' separates when present, ',' otherwise. */
+export function splitTargets(list: string): string[] {
+  return list.split(list.includes(';') ? ';' : ',').map((s) => s.trim()).filter(Boolean);
+}
