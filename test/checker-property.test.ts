@@ -11,6 +11,8 @@ type Json = unknown;
 interface Call { f: string; value: Json; key?: string }
 interface RefModel {
   name: string;
+  /** The harness model checked against (defaults to name). */
+  model?: string;
   init: Json;
   /** A random call for the generator. */
   call(r: number): Call;
@@ -35,6 +37,17 @@ const REF: RefModel[] = [
       if (c.f === 'write') return { out: c.value, next: c.value };
       const [from, to] = c.value as [number, number];
       return s === from ? { out: c.value, next: to } : null;
+    },
+  },
+  {
+    name: 'cas-register per key', model: 'cas-register', init: {},
+    call: (r) => ({ ...[{ f: 'read', value: null }, { f: 'write', value: r % 3 }, { f: 'cas', value: [r % 3, (r >> 2) % 3] }][r % 3 === 0 ? 0 : (r >> 1) % 2 + 1], key: pick(r >> 4, ['a', 'b']) }),
+    apply: (s, c) => {
+      const regs = s as Record<string, Json>, cur = regs[c.key!] ?? null;
+      if (c.f === 'read') return { out: cur, next: regs };
+      if (c.f === 'write') return { out: c.value, next: { ...regs, [c.key!]: c.value } };
+      const [from, to] = c.value as [number, number];
+      return cur === from ? { out: c.value, next: { ...regs, [c.key!]: to } } : null;
     },
   },
   {
@@ -175,7 +188,7 @@ describe('checker: property — the search agrees with brute force on random his
         fc.property(fc.array(fc.nat(), { minLength: 4, maxLength: 26 }), fc.option(fc.nat(), { nil: null }), (actions, corrupt) => {
           const history = simulate(model, actions, corrupt);
           const expected = bruteForce(model, refPairs(history));
-          const got = checkLinearizability(model.name, history, { minimize: false, timeLimitS: 20 });
+          const got = checkLinearizability(model.model ?? model.name, history, { minimize: false, timeLimitS: 20 });
           if (!expected) violations++;
           assert.equal(got.valid, expected, `history: ${JSON.stringify(history)}`);
         }),

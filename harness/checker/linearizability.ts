@@ -48,6 +48,7 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const prepared = prepareHistory(model, history, opts.locate);
   const details: LinearizabilityResult['details'] = { model: model.name, ops: prepared.total, elapsedMs: 0 };
   const progress = searchPartitions(model, prepared.partitions, budget);
+  const keyed = prepared.partitions.size > 1 || (prepared.partitions.size === 1 && !prepared.partitions.has(''));
   if (model.partitionKey) details.partitions = { total: prepared.partitions.size, done: progress.done };
   const finish = (valid: CheckResult['valid'], summary: string, violations?: CheckResult['violations']): LinearizabilityResult => {
     details.elapsedMs = round(performance.now() - started);
@@ -57,7 +58,7 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const { stopped } = progress;
   if (!stopped) {
     const n = prepared.partitions.size;
-    const scope = model.partitionKey ? ` over ${n} independent key${n === 1 ? '' : 's'}` : '';
+    const scope = keyed ? ` over ${n} independent key${n === 1 ? '' : 's'}` : '';
     return finish(true, `linearizable: all ${prepared.total} operations${scope} have a valid order (${model.name})`);
   }
   const { key, ops, out } = stopped;
@@ -73,7 +74,7 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const breaking = breakingOp(model, ops, budget);
   const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, out.longestPrefix)];
   details.search = { key, longestPrefix: prefix, failingOp: failing?.op.invokeIndex ?? -1 };
-  const keyName = model.partitionKey ? key : undefined;
+  const keyName = keyed ? key : undefined;
   const shrunk = opts.minimize === false || !failing ? undefined : counterexample(model, ops, failing, budget, history, keyName);
   const cx = shrunk?.cx;
   if (cx) details.counterexample = cx;

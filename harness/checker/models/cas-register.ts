@@ -2,7 +2,7 @@
 // a versioned setData is a cas. A cas that completed `fail` never took effect and is dropped before
 // the search; an `ok` or unknown cas took effect only if the register held `old`.
 import type { Model } from './model.ts';
-import { ILLEGAL, UNKNOWN } from './model.ts';
+import { ILLEGAL, UNKNOWN, byKey } from './model.ts';
 import { canonical, expectFunction, hashValue, show } from './values.ts';
 
 type Value = null | number | string | boolean;
@@ -30,6 +30,7 @@ export const casRegister: Model<Value, CasInput, Value> = {
   hash: hashValue,
   equal: (a, b) => a === b,
   readOnly: (input) => input.f === 'read',
+  partitionKey: byKey,
   describeOp(input, output) {
     if (input.f === 'write') return `write ${show(input.value)}`;
     if (input.f === 'cas') return `cas ${show(input.from)}→${show(input.to)}`;

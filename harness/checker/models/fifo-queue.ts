@@ -1,7 +1,7 @@
 // A FIFO queue: enqueue v, dequeue → the oldest value, or nil when the queue is empty.
 // States are immutable arrays (copied on change); queues in checked histories are short.
 import type { Model } from './model.ts';
-import { ILLEGAL, UNKNOWN } from './model.ts';
+import { ILLEGAL, UNKNOWN, byKey } from './model.ts';
 import { canonical, expectFunction, hashValue, show } from './values.ts';
 
 type Value = null | number | string | boolean;
@@ -29,6 +29,7 @@ export const fifoQueue: Model<Queue, QueueInput, Value> = {
   },
   equal: (a, b) => a.length === b.length && a.every((v, i) => v === b[i]),
   readOnly: () => false,
+  partitionKey: byKey,
   describeOp: (input, output) => (input.f === 'enqueue' ? `enqueue ${show(input.value)}` : `dequeue → ${output === UNKNOWN ? '?' : show(output)}`),
   describeState: (queue) => `[${queue.map(show).join(' ')}]`,
 };

@@ -4,7 +4,7 @@
 // A state carries its hash, extended incrementally on append (FNV-1a is sequential), so the search
 // never rehashes a long value.
 import type { Model } from './model.ts';
-import { ILLEGAL, UNKNOWN } from './model.ts';
+import { ILLEGAL, UNKNOWN, byKey } from './model.ts';
 import { expectFunction, show } from './values.ts';
 
 export interface KvInput { f: 'get' | 'put' | 'append'; value: string; hash: number }
@@ -35,7 +35,7 @@ export const kv: Model<KvState, KvInput, string> = {
   hash: (state) => state.hash,
   equal: (a, b) => a.hash === b.hash && a.text === b.text,
   readOnly: (input) => input.f === 'get',
-  partitionKey: (op) => op.key ?? '',
+  partitionKey: byKey,
   describeOp(input, output) {
     if (input.f === 'get') return `get → ${output === UNKNOWN ? '?' : show(output)}`;
     return `${input.f} ${show(input.value)}`;

@@ -31,3 +31,6 @@ export interface Model<S = any, I = any, O = any> {
   describeOp(input: I, output: Outcome<O>): string;
   describeState(state: S): string;
 }
+
+/** The usual partitioning: one independent object per op key (ops without a key share one). */
+export const byKey = (op: PairedOp): string => op.key ?? '';

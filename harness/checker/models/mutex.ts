@@ -1,7 +1,7 @@
 // A lock: acquire succeeds only when free, release only when held. Checks that no two clients hold
 // the lock at once in any linearization (ZooKeeper lock recipe histories).
 import type { Model } from './model.ts';
-import { ILLEGAL } from './model.ts';
+import { ILLEGAL, byKey } from './model.ts';
 import { expectFunction } from './values.ts';
 
 export interface MutexInput { f: 'acquire' | 'release' }
@@ -21,6 +21,7 @@ export const mutex: Model<boolean, MutexInput, null> = {
   hash: (held) => (held ? 1 : 2),
   equal: (a, b) => a === b,
   readOnly: () => false,
+  partitionKey: byKey,
   describeOp: (input) => input.f,
   describeState: (held) => (held ? 'held' : 'free'),
 };

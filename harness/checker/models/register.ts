@@ -1,6 +1,6 @@
 // A read/write register: the simplest model, and the base the cas-register extends.
 import type { Model } from './model.ts';
-import { ILLEGAL, UNKNOWN } from './model.ts';
+import { ILLEGAL, UNKNOWN, byKey } from './model.ts';
 import { canonical, expectFunction, hashValue, show } from './values.ts';
 
 type Value = null | number | string | boolean;
@@ -22,6 +22,7 @@ export const register: Model<Value, RegisterInput, Value> = {
   hash: hashValue,
   equal: (a, b) => a === b,
   readOnly: (input) => input.f === 'read',
+  partitionKey: byKey,
   describeOp: (input, output) => (input.f === 'write' ? `write ${show(input.value)}` : `read → ${output === UNKNOWN ? '?' : show(output)}`),
   describeState: (state) => show(state),
 };

@@ -1,7 +1,7 @@
 // A grow-only set: add v, read → all values added so far (order ignored). States are sorted arrays
 // of canonical values so that equal sets compare and hash equally.
 import type { Model } from './model.ts';
-import { ILLEGAL, UNKNOWN } from './model.ts';
+import { ILLEGAL, UNKNOWN, byKey } from './model.ts';
 import { canonical, expectFunction, hashValue, show } from './values.ts';
 
 type Value = null | number | string | boolean;
@@ -40,6 +40,7 @@ export const set: Model<SetState, SetInput, SetState | null> = {
   },
   equal: same,
   readOnly: (input) => input.f === 'read',
+  partitionKey: byKey,
   describeOp: (input, output) => (input.f === 'add' ? `add ${show(input.value)}` : `read → ${output === UNKNOWN ? '?' : `{${(output ?? []).map(show).join(' ')}}`}`),
   describeState: (state) => `{${state.map(show).join(' ')}}`,
 };
