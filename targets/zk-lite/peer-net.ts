@@ -27,7 +27,7 @@ function lineReader(socket: Socket, onMessage: (msg: PeerMessage) => void): void
 }
 
 const send = (socket: Socket, msg: PeerMessage): boolean => {
-  if (socket.destroyed || !socket.writable) return false;
+  if (socket.destroyed) return false;
   socket.write(JSON.stringify(msg) + '\n');
   return true;
 };
@@ -61,12 +61,13 @@ export class PeerNet {
     });
   }
 
-  /** Sends to a peer on our outbound connection, dialing it if needed; false if not connected now. */
+  /**
+   * Sends to a peer on our outbound connection, dialing it if needed (a socket still connecting
+   * buffers the message). False only if there is no way to reach the peer now.
+   */
   send(peerId: number, msg: PeerMessage): boolean {
-    const socket = this.outbound.get(peerId);
-    if (socket && !socket.connecting) return send(socket, msg);
-    if (!socket) this.dial(peerId);
-    return false;
+    const socket = this.outbound.get(peerId) ?? this.dial(peerId);
+    return socket ? send(socket, msg) : false;
   }
 
   /** Drops the outbound connection to a peer that stopped answering; the next send redials. */
@@ -75,9 +76,9 @@ export class PeerNet {
     this.outbound.delete(peerId);
   }
 
-  private dial(peerId: number): void {
+  private dial(peerId: number): Socket | undefined {
     const peer = this.peers.find((p) => p.id === peerId);
-    if (!peer || this.closed || this.connecting.has(peerId)) return;
+    if (!peer || this.closed || this.connecting.has(peerId)) return undefined;
     this.connecting.add(peerId);
     const socket = new Socket();
     socket.setNoDelay(true);
@@ -96,6 +97,7 @@ export class PeerNet {
     this.outbound.set(peerId, socket);
     lineReader(socket, (msg) => this.onMessage(msg, (m) => { send(socket, m); }));
     void this.myid;
+    return socket;
   }
 
   close(): void {

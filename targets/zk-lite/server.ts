@@ -41,6 +41,8 @@ export class ZkLiteServer implements ConnectionHost {
   private leaderSince = 0;
   private leaderReadyIndex = Number.POSITIVE_INFINITY;
   private sessionCounter = 0n;
+  private revalidationCounter = 0;
+  private readonly pendingRevalidations = new Map<number, { conn: ClientConnection; sid: string; passwd: Buffer }>();
   private sessionTimer: NodeJS.Timeout | undefined;
   private clientServer: Server | undefined;
   readonly storage: RaftStorage;
@@ -107,6 +109,7 @@ export class ZkLiteServer implements ConnectionHost {
   private onRoleChanged(role: Role, leaderId: number | null): void {
     for (const c of [...this.conns]) c.close();
     this.pendingHandshakes.clear();
+    this.pendingRevalidations.clear();
     if (role === 'leader') {
       this.leaderSince = Date.now();
       this.sessionSeen.clear();
@@ -169,6 +172,10 @@ export class ZkLiteServer implements ConnectionHost {
       if (mine) this.finishHandshake(cmd.sid, cmd.timeout, Buffer.from(cmd.passwd, 'base64'));
     } else if (cmd.t === 'closeSession') {
       this.onSessionClosed(cmd.sid, result, mine);
+    } else if (mine && cmd.t === 'sync' && mine.sid === 'revalidate') {
+      const pending = this.pendingRevalidations.get(mine.xid);
+      this.pendingRevalidations.delete(mine.xid);
+      if (pending && this.conns.has(pending.conn)) this.resume(pending.conn, pending.sid, pending.passwd);
     } else if (mine && (cmd.t === 'write' || cmd.t === 'sync')) {
       const conn = this.connBySid.get(mine.sid);
       const slot = conn?.findSlot(mine.xid);
@@ -225,8 +232,21 @@ export class ZkLiteServer implements ConnectionHost {
       return;
     }
     const sid = String(req.sessionId);
+    if (this.tree.sessions.has(sid) || this.raft.role === 'leader') { this.resume(conn, sid, req.passwd); return; }
+    // Unknown here, but this follower may lag behind the session's creation: a sync through the
+    // leader brings it up to date before the verdict, so a live session is never declared expired.
+    const token = ++this.revalidationCounter;
+    this.pendingRevalidations.set(token, { conn, sid, passwd: req.passwd });
+    if (!this.submitCommand({ t: 'sync' }, { server: this.cfg.myid, boot: this.boot, sid: 'revalidate', xid: token })) {
+      this.pendingRevalidations.delete(token);
+      conn.close();
+    }
+  }
+
+  /** Reattaches a reconnecting client to its session, or tells it the session expired. */
+  private resume(conn: ClientConnection, sid: string, passwd: Buffer): void {
     const session = this.tree.sessions.get(sid);
-    if (!session || !Buffer.from(session.passwd, 'base64').equals(req.passwd)) {
+    if (!session || !Buffer.from(session.passwd, 'base64').equals(passwd)) {
       conn.closeAfter(this.connectResponse(0, '0', Buffer.alloc(16)));
       return;
     }
