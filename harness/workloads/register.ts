@@ -15,9 +15,7 @@
 //   ../checker/sequential.ts, so documented stale reads are not called bugs.
 // - `cached`: a deliberately broken client that answers reads from the last value it saw itself,
 //   without asking, as if that were linearizable. The linearizability checker must catch it.
-import { checkLinearizability } from '../checker/linearizability.ts';
-import { casRegister } from '../checker/models/cas-register.ts';
-import type { Model } from '../checker/models/model.ts';
+import { linearizabilityChecker } from '../checker/linearizability.ts';
 import { recoveryChecker } from '../checker/recovery.ts';
 import type { Checker } from '../checker/result.ts';
 import { sequentialChecker } from '../checker/sequential.ts';
@@ -191,13 +189,10 @@ export class RegisterClient implements Client {
   }
 }
 
-/** cas-register with independent keys: each /fl-register/kN is its own register. */
-export const keyedCasRegister: Model = { ...casRegister, partitionKey: (op) => op.key ?? '' };
-
 export function registerCheckers(o: RegisterOptions): Checker[] {
   const consistency: Checker = o.readMode === 'plain'
     ? sequentialChecker
-    : { name: 'linearizable', check: (history) => checkLinearizability(keyedCasRegister, history, { timeLimitS: 60 }) };
+    : linearizabilityChecker('cas-register', { timeLimitS: 60 }); // keys are independent registers
   return [consistency, recoveryChecker];
 }
 

@@ -99,11 +99,11 @@ export class ZooKeeperEnsemble implements ZkCluster {
   }
 
   /** Waits until `ready(states)` holds; the error names what was awaited and the last states seen. */
-  private async awaitStates(what: string, ready: (s: (ServerState | undefined)[]) => boolean, timeoutMs: number): Promise<void> {
+  private async awaitStates(what: string, ready: (s: (ServerState | undefined)[]) => boolean, timeoutMs: number, watched: readonly string[]): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     let states: (ServerState | undefined)[] = [];
     while (performance.now() < deadline) {
-      this.assertAlive();
+      this.assertAlive(watched);
       states = await ensembleStates(this.ctx.hosts, 500);
       if (ready(states)) return;
       await sleep(100);
@@ -111,15 +111,19 @@ export class ZooKeeperEnsemble implements ZkCluster {
     throw new HarnessError(`zookeeper: ${what} did not happen within ${Math.round(timeoutMs / 1000)} s (last srvr answers: ${describeStates(this.nodes, states)}; see the node logs)`);
   }
 
-  private assertAlive(): void {
-    for (const [node, p] of this.procs) if (!p.alive) throw new HarnessError(`zookeeper on ${node} exited during start-up; see ${p.logFile}`);
+  /** The JVMs being waited for must not have exited (others may be down on purpose: a kill fault). */
+  private assertAlive(nodes: readonly string[]): void {
+    for (const node of nodes) {
+      const p = this.procs.get(node);
+      if (p && !p.alive) throw new HarnessError(`zookeeper on ${node} exited during start-up; see ${p.logFile}`);
+    }
   }
 
   /** One leader, every other node following, then a real create/delete through a client. */
   async awaitQuorum(timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     await this.awaitStates('one leader with every other node following',
-      (s) => s.filter((x) => x?.mode === 'leader').length === 1 && s.every((x) => x?.mode === 'leader' || x?.mode === 'follower'), timeoutMs);
+      (s) => s.filter((x) => x?.mode === 'leader').length === 1 && s.every((x) => x?.mode === 'leader' || x?.mode === 'follower'), timeoutMs, this.nodes);
     const left = () => Math.max(1000, deadline - performance.now());
     const session = await ZkSession.open({ connectString: await this.connectString(), connectTimeoutMs: left(), callTimeoutMs: left() });
     try {
@@ -152,7 +156,7 @@ export class ZooKeeperEnsemble implements ZkCluster {
     const t0 = performance.now();
     await this.launch(host);
     const i = this.nodes.indexOf(node);
-    await this.awaitStates(`${node} serving again after restart`, (s) => s[i]?.mode === 'leader' || s[i]?.mode === 'follower', this.ctx.startTimeoutMs);
+    await this.awaitStates(`${node} serving again after restart`, (s) => s[i]?.mode === 'leader' || s[i]?.mode === 'follower', this.ctx.startTimeoutMs, [node]);
     this.ctx.log(`zookeeper: ${node} serving again ${Math.round(performance.now() - t0)} ms after restart`);
   }
 
