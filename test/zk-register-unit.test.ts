@@ -65,6 +65,7 @@ describe('register workload (unit)', () => {
 
   it('refuses an unknown read mode and picks the checker per mode', () => {
     assert.throws(() => registerOptions({ readMode: 'eventual' }), UsageError);
+    assert.throws(() => registerOptions({ keys: 'three' }), /keys must be a positive integer/);
     assert.deepEqual(registerWorkload({ readMode: 'plain' }).checkers.map((c) => c.name), ['sequential', 'recovery']);
     assert.deepEqual(registerWorkload({}).checkers.map((c) => c.name), ['linearizable', 'recovery']);
     assert.deepEqual(registerWorkload({ readMode: 'cached' }).checkers.map((c) => c.name), ['linearizable', 'recovery']);

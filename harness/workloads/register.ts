@@ -44,7 +44,11 @@ export interface RegisterOptions {
 export function registerOptions(o: Record<string, unknown>): RegisterOptions {
   const readMode = (o.readMode ?? 'linearizable') as ReadMode;
   if (!READ_MODES.includes(readMode)) throw new UsageError(`register readMode must be one of ${READ_MODES.join(', ')}, got '${String(o.readMode)}'`);
-  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const int = (k: string, d: number) => {
+    const v = o[k] === undefined ? d : Number(o[k]);
+    if (!Number.isInteger(v) || v < 1) throw new UsageError(`register option ${k} must be a positive integer, got '${String(o[k])}'`);
+    return v;
+  };
   return { readMode, keys: int('keys', 3), values: int('values', readMode === 'plain' ? 50 : 5), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000) };
 }
 
