@@ -16,7 +16,7 @@ import type { Runtime, RuntimeFactory, RuntimeOptions } from '../types.ts';
 import { cleanLeftovers } from './clean.ts';
 import { engine, LABEL, requireImage } from './engine.ts';
 import { ContainerHost, startNode } from './host.ts';
-import { imageFor } from './images.ts';
+import { imageFor, type NodeImage } from './images.ts';
 import { ContainerNetwork, createRunNetwork, type RunNetwork } from './network.ts';
 
 /** The repo root, mounted read-only into every container at the same path. */
@@ -84,6 +84,32 @@ async function addNetwork(client: ContainerRuntimeClient, runId: string, undo: C
   return net;
 }
 
+/** What starting the hosts of one run needs. */
+interface Build {
+  client: ContainerRuntimeClient;
+  runId: string;
+  undo: Cleanup;
+  runDir: string;
+  net: RunNetwork;
+  images: NodeImage[];
+}
+
+/** All containers at once; allSettled, so every host has started or failed before anything is undone. */
+async function startHosts(b: Build, opts: DockerRuntimeOptions): Promise<ContainerHost[]> {
+  const settled = await Promise.allSettled(opts.hosts.map(async (name, i) => {
+    const dir = path.join(b.runDir, name);
+    mkdirSync(dir, { recursive: true });
+    const address = `10.77.${b.net.k}.${i + 2}`;
+    const labels = { ...runLabels(b.runId), 'faultline.host': name };
+    const spec = { runId: b.runId, name, image: b.images[i], network: b.net.name, address, dir, repoRoot: REPO_ROOT, labels, readyTimeoutMs: opts.readyTimeoutMs ?? 30_000 };
+    const container = await startNode(b.client, spec, b.undo);
+    return new ContainerHost(name, address, dir, container, { client: b.client, logDir: opts.logDir, cleanup: b.undo });
+  }));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<ContainerHost>).value);
+}
+
 async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
   checkHostNames(opts.hosts);
   mkdirSync(opts.logDir, { recursive: true });
@@ -101,18 +127,7 @@ async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
   try {
     const runDir = makeRunDir(ledger, undo);
     const net = await addNetwork(client, runId, undo);
-    // allSettled: every host has started or failed before anything is undone
-    const settled = await Promise.allSettled(opts.hosts.map(async (name, i) => {
-      const dir = path.join(runDir, name);
-      mkdirSync(dir, { recursive: true });
-      const address = `10.77.${net.k}.${i + 2}`;
-      const spec = { runId, name, image: images[i], network: net.name, address, dir, repoRoot: REPO_ROOT, labels: { ...runLabels(runId), 'faultline.host': name }, readyTimeoutMs: opts.readyTimeoutMs ?? 30_000 };
-      const container = await startNode(client, spec, undo);
-      return new ContainerHost(name, address, dir, container, { client, logDir: opts.logDir, cleanup: undo });
-    }));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    const hosts = settled.map((s) => (s as PromiseFulfilledResult<ContainerHost>).value);
+    const hosts = await startHosts({ client, runId, undo, runDir, net, images }, opts);
     opts.log(`faultline: docker run ${runId} on network ${net.name} (10.77.${net.k}.0/24): ${hosts.map((h) => `${h.name}=${h.address}`).join(' ')}`);
     return new DockerRuntime(runId, hosts, new ContainerNetwork(runId, hosts), net.name);
   } catch (err) {
