@@ -55,24 +55,34 @@ export class LinearizationSearch {
   private readonly states: StateTable;
   private readonly stackEntry: Int32Array;
   private readonly stackState: Int32Array;
-  private best: number[] = [];
+  /** The deepest stack reached (entries), its depth, and the lowest depth popped to since it was copied. */
+  private readonly best: Int32Array;
+  private bestDepth = 0;
+  private lowWater = 0;
   private depth = 0;
   private bitHash = 0;
   private explored = 0;
   private steps = 0;
   private state: number;
   private entry: number;
+  /** Smallest op id not linearized, and largest id linearized (-1: none): the cache stores only the
+   *  bitset words between them, as everything below the frontier is linearized. */
+  private frontier = 0;
+  private top = -1;
+  private readonly n: number;
   private finished: SearchOutcome | null = null;
 
   constructor(model: Model, ops: readonly SearchOp[]) {
     const n = ops.length;
+    this.n = n;
     this.list = buildList(ops);
     this.bits = new Uint32Array(Math.max(1, (n + 31) >>> 5));
     this.zobrist = zobristKeys(n);
-    this.cache = new ConfigurationCache(this.bits.length);
+    this.cache = new ConfigurationCache();
     this.states = new StateTable(model, ops);
     this.stackEntry = new Int32Array(n + 1);
     this.stackState = new Int32Array(n + 1);
+    this.best = new Int32Array(n + 1);
     this.state = this.states.initial;
     this.entry = this.list.next[this.list.HEAD];
   }
@@ -88,7 +98,9 @@ export class LinearizationSearch {
     const { list, bits, zobrist, cache, states, stackEntry, stackState } = this;
     const { next, HEAD, TAIL } = list;
     const stopAt = budget.maxSteps === undefined ? Infinity : this.steps + budget.maxSteps;
-    let { depth, bitHash, explored, steps, state, entry } = this;
+    let { depth, bitHash, explored, steps, state, entry, frontier, top, bestDepth, lowWater } = this;
+    const best = this.best;
+    const n = this.n;
     let outcome: SearchOutcome | null = null;
     for (;;) {
       if (entry === TAIL) { outcome = { result: 'ok', explored }; break; }
@@ -100,12 +112,21 @@ export class LinearizationSearch {
           const w = id >>> 5, b = 1 << (id & 31);
           bits[w] |= b;
           bitHash ^= zobrist[id];
-          if (cache.add(bits, bitHash, after)) {
+          let nextFrontier = frontier;
+          if (id === frontier) while (nextFrontier < n && (bits[nextFrontier >>> 5] & (1 << (nextFrontier & 31))) !== 0) nextFrontier++;
+          const nextTop = id > top ? id : top;
+          if (cache.add(bits, bitHash, after, nextFrontier, nextTop)) {
+            frontier = nextFrontier;
+            top = nextTop;
             stackEntry[depth] = entry;
             stackState[depth++] = state;
             state = after;
             lift(list, entry);
-            if (depth > this.best.length) this.best = prefixIds(stackEntry, depth);
+            if (depth > bestDepth) {
+              // Copy only what changed since the last record (the stack below lowWater is the same).
+              best.set(stackEntry.subarray(lowWater, depth), lowWater);
+              bestDepth = lowWater = depth;
+            }
             entry = next[HEAD];
           } else {
             bits[w] &= ~b;
@@ -114,27 +135,35 @@ export class LinearizationSearch {
           }
         } else entry = next[entry];
       } else {
-        if (depth === 0) { outcome = { result: 'illegal', explored, longestPrefix: this.best }; break; }
-        const top = stackEntry[--depth];
-        const id = top >> 1;
+        if (depth === 0) { this.bestDepth = bestDepth; outcome = { result: 'illegal', explored, longestPrefix: this.longestPrefix() }; break; }
+        const last = stackEntry[--depth];
+        if (depth < lowWater) lowWater = depth;
+        const id = last >> 1;
         state = stackState[depth];
         bits[id >>> 5] &= ~(1 << (id & 31));
         bitHash ^= zobrist[id];
-        unlift(list, top);
-        entry = next[top];
+        if (id < frontier) frontier = id;
+        if (id === top) while (top >= 0 && (bits[top >>> 5] & (1 << (top & 31))) === 0) top--;
+        unlift(list, last);
+        entry = next[last];
       }
       if ((++steps & CHECK_EVERY) === 0) {
         const reason = steps >= stopAt ? 'steps' : overBudget(budget, this.bytes());
-        if (reason) return this.pause({ depth, bitHash, explored, steps, state, entry }, reason);
+        if (reason) return this.pause({ depth, bitHash, explored, steps, state, entry, frontier, top, bestDepth, lowWater }, reason);
       }
     }
     this.finished = outcome;
     return outcome;
   }
 
-  private pause(at: { depth: number; bitHash: number; explored: number; steps: number; state: number; entry: number }, reason: 'time' | 'memory' | 'steps'): SearchOutcome {
+  private pause(at: { depth: number; bitHash: number; explored: number; steps: number; state: number; entry: number; frontier: number; top: number; bestDepth: number; lowWater: number }, reason: 'time' | 'memory' | 'steps'): SearchOutcome {
     Object.assign(this, at);
-    return { result: 'unknown', reason, explored: at.explored, longestPrefix: this.best };
+    return { result: 'unknown', reason, explored: at.explored, longestPrefix: this.longestPrefix() };
+  }
+
+  /** Op ids of the deepest stack the search has reached, in linearization order. */
+  private longestPrefix(): number[] {
+    return prefixIds(this.best, this.bestDepth);
   }
 }
 
@@ -284,46 +313,52 @@ function grown<T extends Int32Array | Uint32Array>(array: T, length: number): T 
   return out;
 }
 
-/** Open-addressing set of (bitset of linearized ops, state id) configurations; size accounted in bytes. */
+/** Open-addressing set of (set of linearized ops, state id) configurations; size accounted in bytes.
+ *  A set is stored as its frontier (every op id below it is in the set) plus the bitset words from
+ *  the frontier's word to the word of the largest member: a few words however long the history. */
 class ConfigurationCache {
   private slots = new Int32Array(1024);
   private mask = 1023;
   private hashes = new Int32Array(256);
   private stateIds = new Int32Array(256);
-  private words: Uint32Array;
+  private frontiers = new Int32Array(256);
+  private offsets = new Int32Array(257);
+  private words = new Uint32Array(1024);
   private size = 0;
 
-  constructor(private readonly width: number) {
-    this.words = new Uint32Array(256 * width);
-  }
-
   bytes(): number {
-    return this.slots.byteLength + this.hashes.byteLength + this.stateIds.byteLength + this.words.byteLength;
+    return this.slots.byteLength + this.hashes.byteLength * 4 + this.words.byteLength;
   }
 
   /** Adds the configuration; false when it was already there. */
-  add(bits: Uint32Array, bitHash: number, state: number): boolean {
+  add(bits: Uint32Array, bitHash: number, state: number, frontier: number, top: number): boolean {
     const h = (bitHash ^ Math.imul(state + 1, 0x9e3779b1)) | 0;
+    const from = frontier >>> 5, to = top < frontier ? from : (top >>> 5) + 1;
     let slot = (h ^ (h >>> 15)) & this.mask;
     for (;;) {
       const e = this.slots[slot] - 1;
       if (e < 0) break;
-      if (this.hashes[e] === h && this.stateIds[e] === state && this.sameBits(e, bits)) return false;
+      if (this.hashes[e] === h && this.stateIds[e] === state && this.frontiers[e] === frontier && this.sameWords(e, bits, from, to)) return false;
       slot = (slot + 1) & this.mask;
     }
     const e = this.size++;
-    if (e >= this.hashes.length) this.grow();
+    if (e + 1 >= this.hashes.length) this.grow();
+    const at = this.offsets[e];
+    if (at + (to - from) > this.words.length) this.words = grown(this.words, Math.max(this.words.length * 2, at + (to - from)));
+    for (let i = from; i < to; i++) this.words[at + i - from] = bits[i];
+    this.offsets[e + 1] = at + (to - from);
     this.hashes[e] = h;
     this.stateIds[e] = state;
-    this.words.set(bits, e * this.width);
+    this.frontiers[e] = frontier;
     this.slots[slot] = e + 1;
     if (this.size * 2 > this.slots.length) this.rehash();
     return true;
   }
 
-  private sameBits(e: number, bits: Uint32Array): boolean {
-    const base = e * this.width;
-    for (let i = 0; i < this.width; i++) if (this.words[base + i] !== bits[i]) return false;
+  private sameWords(e: number, bits: Uint32Array, from: number, to: number): boolean {
+    const at = this.offsets[e];
+    if (this.offsets[e + 1] - at !== to - from) return false;
+    for (let i = from; i < to; i++) if (this.words[at + i - from] !== bits[i]) return false;
     return true;
   }
 
@@ -331,7 +366,8 @@ class ConfigurationCache {
     const length = this.hashes.length * 2;
     this.hashes = grown(this.hashes, length);
     this.stateIds = grown(this.stateIds, length);
-    this.words = grown(this.words, length * this.width);
+    this.frontiers = grown(this.frontiers, length);
+    this.offsets = grown(this.offsets, length + 1);
   }
 
   private rehash(): void {
