@@ -103,6 +103,7 @@ describe('zookeeper target: 3-node ensemble @integration', function () {
     const t0 = performance.now();
     const s = await ZkSession.open({ connectString: await zk.connectString(node), sessionTimeoutMs: 2000, onEvent: (e) => events.push({ e, t: performance.now() - t0 }) });
     try {
+      assert.equal(s.negotiatedTimeoutMs, 2000);
       await zk.pause(node);
       const waitFor = async (e: SessionEvent, ms: number) => {
         const end = performance.now() + ms;

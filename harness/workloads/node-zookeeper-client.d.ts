@@ -24,6 +24,7 @@ declare module 'node-zookeeper-client' {
     close(): void;
     getState(): State;
     getSessionId(): Buffer;
+    getSessionTimeout(): number;
     create(path: string, data: Buffer | null, mode: number, cb: (err: Exception | null, path: string) => void): void;
     remove(path: string, version: number, cb: (err: Exception | null) => void): void;
     exists(path: string, watcher: Watcher | null, cb: (err: Exception | null, stat: Stat | null) => void): void;

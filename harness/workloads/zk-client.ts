@@ -204,6 +204,10 @@ export class ZkSession {
   get sessionId(): string {
     return this.zk.getSessionId().toString('hex');
   }
+  /** The session timeout the server granted (it clamps the one asked for to 2..20 ticks). */
+  get negotiatedTimeoutMs(): number {
+    return this.zk.getSessionTimeout();
+  }
   get connected(): boolean {
     return !this.closed && this.zk.getState() === zookeeper.State.SYNC_CONNECTED;
   }
