@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { Host } from '../harness/runtime/types.ts';
 
 export const ECHO_PORT = 7000;
-const ECHO = `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(Number(process.argv[1]), '127.0.0.1')`;
+export const ECHO = `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(Number(process.argv[1]), '127.0.0.1')`;
 
 type Endpoint = { host: string; port: number };
 
@@ -55,10 +55,10 @@ export class EchoConn {
   }
 }
 
-async function waitListening(h: Host): Promise<void> {
+export async function waitListening(h: Host, port = ECHO_PORT): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((r) => net.connect({ host: '127.0.0.1', port: h.port(ECHO_PORT) }).once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+    const ok = await new Promise<boolean>((r) => net.connect({ host: '127.0.0.1', port: h.port(port) }).once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -10,7 +10,7 @@ import { Cleanup } from '../harness/cleanup.ts';
 import local from '../harness/runtime/local/index.ts';
 import { isolate } from '../harness/net/grudge.ts';
 import type { Runtime } from '../harness/runtime/types.ts';
-import { ECHO_PORT, EchoConn, medianRtt, startEchoServers } from './local-echo.ts';
+import { ECHO, ECHO_PORT, EchoConn, medianRtt, startEchoServers, waitListening } from './local-echo.ts';
 import { rewriteHandshake } from '../harness/runtime/local/handshake.ts';
 
 /** ZooKeeper's election handshake: protocol version, server id, advertised "host:port". */
@@ -144,5 +144,25 @@ describe('local runtime: links through the proxy', function () {
     assert.match(r.closed ?? '', /ECONNRESET|closed/);
     await reset.end();
     assert.ok((await medianRtt(ep, 3)) < 100);
+  });
+
+  it('a dial to a dead service is refused (as without a proxy), a dial into a partition hangs', async () => {
+    const h1 = runtime.host(n1);
+    const port = ECHO_PORT + 2;
+    const proc = await h1.spawn({ name: 'echo2', command: process.execPath, args: ['-e', ECHO, String(h1.port(port))] });
+    await waitListening(h1, port);
+    const ep = await h1.peerEndpoint(runtime.host(n2), port);
+    await new Promise((r) => setTimeout(r, 300)); // the relay notices the listener
+    assert.ok((await medianRtt(ep, 3)) < 100);
+    await proc.stop();
+    await new Promise((r) => setTimeout(r, 400));
+    await assert.rejects(EchoConn.open(ep), /ECONNREFUSED/);
+    await runtime.network.partition(isolate([n1, n2, n3], n1));
+    await new Promise((r) => setTimeout(r, 300));
+    const hung = await EchoConn.open(ep); // accepted: a partition does not answer with a refusal
+    hung.close();
+    await runtime.network.heal();
+    await new Promise((r) => setTimeout(r, 300));
+    await assert.rejects(EchoConn.open(ep), /ECONNREFUSED/);
   });
 });

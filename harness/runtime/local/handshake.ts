@@ -27,9 +27,13 @@ export interface RelayOptions {
   dialBack?: () => Promise<string>;
 }
 
-/** A listening relay; close() stops it and drops its connections. */
+/** A relay; close() stops it and drops its connections. */
 export interface Relay {
   readonly address: { host: string; port: number };
+  /** Whether it takes new connections. Not accepting, a dial is refused (ECONNREFUSED) as it would
+   *  be by a host whose service is down; connections already made are kept. */
+  readonly accepting: boolean;
+  setAccepting(on: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,16 +94,36 @@ function relayConnection(inbound: net.Socket, o: RelayOptions, live: Set<net.Soc
 
 export async function startRelay(o: RelayOptions): Promise<Relay> {
   const live = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => relayConnection(socket, o, live));
-  server.listen({ ...o.listen, exclusive: true });
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
+  const listen = async (at: { host: string; port: number }) => {
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => relayConnection(socket, o, live));
+    server.listen({ ...at, exclusive: true });
+    await once(server, 'listening');
+    server.on('error', () => {});
+    return server;
+  };
+  let server: net.Server | null = await listen(o.listen);
+  const address = { host: o.listen.host, port: (server.address() as net.AddressInfo).port };
+  const stopListening = async () => {
+    const s = server;
+    server = null;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  let closed = false;
   return {
-    address: { host: o.listen.host, port },
+    address,
+    get accepting() {
+      return server !== null;
+    },
+    async setAccepting(on) {
+      if (closed || on === (server !== null)) return;
+      if (!on) return stopListening();
+      server = await listen(address);
+    },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      closed = true;
+      const done = stopListening();
       for (const s of live) s.destroy();
-      await closed;
+      await done;
     },
   };
 }
