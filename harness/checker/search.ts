@@ -2,10 +2,11 @@
 // sub-history. Ops live in a doubly linked list of call/return entries (typed arrays, no objects in
 // the hot loop); linearizing an op lifts its entries out of the list, backtracking puts them back.
 // A cache of (set of linearized ops, model state) prunes configurations already explored; the set is a
-// Uint32Array bitset with an incrementally maintained Zobrist hash. Ops with unknown outcome (info)
-// have a call entry but no return entry: they may be linearized anywhere after their invoke, or never.
-// The loop checks its time and memory budget every few thousand steps and gives up with 'unknown'
-// instead of running out of either.
+// Uint32Array bitset with an incrementally maintained Zobrist hash, cached as its frontier plus the few
+// words above it; model states are interned to integers. Ops with unknown outcome (info) have a call
+// entry but no return entry: they may be linearized anywhere after their invoke, or never. The loop
+// checks its time and memory budget every thousand steps and gives up with 'unknown' instead of
+// running out of either.
 import { performance } from 'node:perf_hooks';
 import type { Model, Outcome } from './models/model.ts';
 
