@@ -1,0 +1,179 @@
+// The queue recipe: the pure checkers on hand-made histories (valid ones, and ones that lose,
+// duplicate, invent or reorder elements), then the scenarios end to end on real ZooKeeper — the
+// correct recipe passes under a partition and a kill, the read-is-take consumer exits 1.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkQueueDelivery, checkQueueOrder } from '../harness/checker/recipes/queue.ts';
+import type { Op } from '../harness/history/op.ts';
+import type { PlannedFault } from '../harness/nemesis/types.ts';
+import { runScenario } from '../harness/scenario/run.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A history built op by op: `op(process, f, invokeValue, type, completionValue, meta)` appends an
+ *  invoke at time t and its completion at t+1, then advances the clock. */
+function historyOf(build: (op: (p: number, f: string, v: unknown, type: 'ok' | 'fail' | 'info', out?: unknown, meta?: Record<string, unknown>) => void) => void): Op[] {
+  const h: Op[] = [];
+  let t = 0;
+  build((process, f, value, type, out, meta) => {
+    h.push({ index: h.length, time: t++, process, type: 'invoke', f, value });
+    h.push({ index: h.length, time: t++, process, type, f, value: out === undefined ? value : out, ...(meta ? { meta } : {}) });
+  });
+  return h;
+}
+
+const drained = (p: number, items: string[], meta: Record<string, unknown> = { empty: true }) => [p, 'drain', null, 'ok', items.map((element, i) => ({ element, path: `/fl-queue/q/item-${i}` })), meta] as const;
+
+describe('queue checkers (hand-made histories)', () => {
+  it('accepts every acknowledged enqueue delivered once and the queue drained empty', () => {
+    const h = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'ok');
+      op(0, 'enqueue', 'b', 'ok');
+      op(1, 'dequeue', null, 'ok', 'a');
+      op(...drained(1, ['b']));
+    });
+    const r = checkQueueDelivery(h);
+    assert.equal(r.valid, true, r.summary);
+    assert.equal((r.details!.deliveries as unknown[]).length, 2);
+    assert.equal(checkQueueOrder(h, true).valid, true);
+  });
+
+  it('flags an element delivered twice, naming both dequeues', () => {
+    const h = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'ok');
+      op(1, 'dequeue', null, 'ok', 'a');
+      op(2, 'dequeue', null, 'ok', 'a');
+      op(...drained(1, []));
+    });
+    const r = checkQueueDelivery(h);
+    assert.equal(r.valid, false);
+    assert.match(r.summary, /delivered twice/);
+    assert.deepEqual(r.violations![0].ops, [2, 4]);
+  });
+
+  it('flags an acknowledged enqueue lost once a drain saw the queue empty, but only "unknown" without one', () => {
+    const lost = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'ok');
+      op(0, 'enqueue', 'b', 'ok');
+      op(...drained(1, ['a']));
+    });
+    const r = checkQueueDelivery(lost);
+    assert.equal(r.valid, false);
+    assert.match(r.violations![0].message, /b was never delivered/);
+    const undrained = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'ok');
+      op(...drained(1, [], { empty: false, stoppedBy: 'list: ConnectionLoss' }));
+    });
+    assert.equal(checkQueueDelivery(undrained).valid, 'unknown');
+  });
+
+  it('lets a dequeue of unknown outcome excuse its candidate from being lost, never from a duplicate', () => {
+    const excused = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'ok');
+      op(1, 'dequeue', null, 'info', undefined, { candidate: { element: 'a', path: '/fl-queue/q/item-0' } });
+      op(...drained(2, []));
+    });
+    const r = checkQueueDelivery(excused);
+    assert.equal(r.valid, true, r.summary);
+    assert.equal((r.details!.possiblyDelivered as unknown[]).length, 1);
+    const twice = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'ok');
+      op(1, 'dequeue', null, 'info', undefined, { candidate: { element: 'a', path: '/fl-queue/q/item-0' } });
+      op(2, 'dequeue', null, 'ok', 'a');
+      op(3, 'dequeue', null, 'ok', 'a');
+      op(...drained(2, []));
+    });
+    assert.equal(checkQueueDelivery(twice).valid, false);
+  });
+
+  it('flags an element delivered whose enqueue certainly failed, or that nobody enqueued', () => {
+    const h = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'fail');
+      op(1, 'dequeue', null, 'ok', 'a');
+      op(1, 'dequeue', null, 'ok', 'zz');
+      op(...drained(1, []));
+    });
+    const r = checkQueueDelivery(h);
+    assert.equal(r.valid, false);
+    assert.equal((r.details!.unexpected as unknown[]).length, 2);
+    assert.match(r.violations!.map((v) => v.message).join('\n'), /certainly failed[\s\S]*never enqueued/);
+  });
+
+  it('an info enqueue may be delivered or not', () => {
+    const h = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'info');
+      op(3, 'enqueue', 'b', 'info');
+      op(1, 'dequeue', null, 'ok', 'a');
+      op(...drained(1, []));
+    });
+    assert.equal(checkQueueDelivery(h).valid, true);
+  });
+
+  it('FIFO: a single consumer taking b before a (a acknowledged before b began) is a violation; with several consumers only reported', () => {
+    const h = historyOf((op) => {
+      op(0, 'enqueue', 'a', 'ok');
+      op(0, 'enqueue', 'b', 'ok');
+      op(1, 'dequeue', null, 'ok', 'b');
+      op(1, 'dequeue', null, 'ok', 'a');
+      op(...drained(1, []));
+    });
+    assert.equal(checkQueueDelivery(h).valid, true);
+    const strict = checkQueueOrder(h, true);
+    assert.equal(strict.valid, false);
+    assert.match(strict.violations![0].message, /b was delivered before a/);
+    const relaxed = checkQueueOrder(h, false);
+    assert.equal(relaxed.valid, true);
+    assert.equal(relaxed.details!.reorderingCount, 1);
+  });
+
+  it('FIFO: concurrent enqueues may come out in either order', () => {
+    const h: Op[] = [
+      { index: 0, time: 0, process: 0, type: 'invoke', f: 'enqueue', value: 'a' },
+      { index: 1, time: 1, process: 1, type: 'invoke', f: 'enqueue', value: 'b' },
+      { index: 2, time: 2, process: 1, type: 'ok', f: 'enqueue', value: 'b' },
+      { index: 3, time: 3, process: 0, type: 'ok', f: 'enqueue', value: 'a' },
+      { index: 4, time: 4, process: 2, type: 'invoke', f: 'drain', value: null },
+      { index: 5, time: 5, process: 2, type: 'ok', f: 'drain', value: [{ element: 'b' }, { element: 'a' }], meta: { empty: true } },
+    ];
+    assert.equal(checkQueueOrder(h, true).valid, true);
+  });
+});
+
+describe('queue scenarios on real ZooKeeper @integration', function () {
+  this.timeout(240_000);
+  const dirs: string[] = [];
+  const tmp = () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-zkqueue-'));
+    dirs.push(d);
+    return d;
+  };
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('zk-queue-fifo (one consumer) with a partition and a kill: nothing lost or duplicated, FIFO held, progress after the faults', async () => {
+    const schedule: PlannedFault[] = [
+      { kind: 'partition-one', at: 1500, duration: 3000, pick: 0.2 },
+      { kind: 'kill', at: 5500, duration: 2500, pick: 0.6 },
+    ];
+    const { result, history } = await runScenario({ scenario: 'zk-queue-fifo', seed: 11, timeLimit: 10, schedule, out: tmp() });
+    assert.equal(result.valid, true, `${result.summary}\n${JSON.stringify(result.checks.map((c) => [c.checker, c.summary]))}`);
+    const delivery = result.checks.find((c) => c.checker === 'queue-delivery')!;
+    assert.equal(delivery.details!.drainedEmpty, true);
+    assert.ok((delivery.details!.enqueued as number) >= 50, `enqueued ${String(delivery.details!.enqueued)}`);
+    assert.deepEqual(history.filter((o) => o.f === 'fault-start').map((o) => (o.value as { fault: string }).fault), ['partition-one', 'kill']);
+    assert.equal(result.checks.find((c) => c.checker === 'queue-order')!.details!.fifoRequired, true);
+  });
+
+  it('zk-queue-broken (a read counts as a take) exits 1 naming elements delivered twice', () => {
+    const out = tmp();
+    const r = spawnSync('npx', ['tsx', 'harness/cli.ts', 'scenario', 'zk-queue-broken', '--time-limit', '5', '--seed', '3', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
+    assert.equal(r.status, 1, `exit ${r.status}\n${r.stdout}\n${r.stderr.slice(-2000)}`);
+    assert.match(r.stdout, /INVALID: queue broke its delivery promise: \d+ delivered twice/);
+    const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'));
+    const delivery = result.checks.find((c: { checker: string }) => c.checker === 'queue-delivery');
+    assert.ok(delivery.details.duplicated.length > 0);
+  });
+});
