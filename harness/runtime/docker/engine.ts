@@ -6,6 +6,10 @@ import type { ContainerRuntimeClient, ImagePullPolicy } from 'testcontainers';
 import { HarnessError } from '../../errors.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+// Inside a container (/.dockerenv) testcontainers would look for the engine's address through the
+// default bridge, or by running an alpine image it would have to pull. Our engine is local (see
+// engineIsLocal) and we publish ports on 127.0.0.1 only.
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
 export const tc = await import('testcontainers');
 
 /** How to get the images: the README's set-up, also run by `.ci/run`. */
@@ -32,6 +36,12 @@ export async function engine(): Promise<ContainerRuntimeClient> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Whether the engine is reached through a unix socket, i.e. runs on this machine: ContainerProcess
+ *  signals container processes by their pid here, which a remote engine's processes do not have. */
+export function engineIsLocal(client: ContainerRuntimeClient): boolean {
+  return Boolean((client.container.dockerode.modem as { socketPath?: unknown }).socketPath);
 }
 
 /** Fails with the set-up hint unless `image` exists locally (so testcontainers never tries to pull it). */

@@ -14,7 +14,7 @@ import { Ledger } from '../netns/ledger.ts';
 import { pidStartTime } from '../process.ts';
 import type { Runtime, RuntimeFactory, RuntimeOptions } from '../types.ts';
 import { cleanLeftovers } from './clean.ts';
-import { engine, LABEL, requireImage } from './engine.ts';
+import { engine, engineIsLocal, LABEL, requireImage } from './engine.ts';
 import { ContainerHost, startNode } from './host.ts';
 import { imageFor, type NodeImage } from './images.ts';
 import { ContainerNetwork, createRunNetwork, type RunNetwork } from './network.ts';
@@ -139,7 +139,7 @@ async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
 async function unavailable(): Promise<string | undefined> {
   try {
     const client = await engine();
-    if (client.info.containerRuntime.host !== 'localhost') return `the Docker engine at ${client.info.containerRuntime.host} is not on this machine (faultline signals container processes directly)`;
+    if (!engineIsLocal(client)) return 'the Docker engine is reached over the network, not through a local socket (faultline signals container processes by their pid on this machine)';
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
