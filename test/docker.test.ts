@@ -3,8 +3,9 @@
 // alias, iptables partitions that cut node-to-node traffic and heal, SIGKILL and SIGSTOP of a daemon,
 // a failed start that removes what it started, and cleanups — normal and after a harness was
 // SIGKILLed — that leave no container, network or volume of the run. Needs the engine and images of
-// docker/setup.sh; skipped, saying why, when they are not there (failed with FL_REQUIRE_DOCKER=1). The runtime is imported dynamically
-// (its testcontainers loader uses top-level await), so errors are told apart by name, not class.
+// docker/setup.sh; skipped, saying why, when they are not there (a failure with FL_REQUIRE_DOCKER=1).
+// The runtime is imported dynamically (its testcontainers loader uses top-level await), so errors are
+// told apart by name, not class.
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, rmSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
