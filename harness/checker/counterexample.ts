@@ -6,7 +6,8 @@
 // looks wrong), so an op is removed only when, without it, (1) the history still breaks exactly at
 // that same completion, and (2) the failing op would fit if it could take effect at any other moment
 // — the violation stays one of ordering, not a read of a value nobody wrote. (When the failing op fits
-// nowhere even in the full history, only (1) applies.) The result is 1-minimal under that rule. Re-checks stop at the caller's deadline; shrinking then keeps what it has.
+// nowhere even in the full history, only (1) applies.) The result is 1-minimal under that rule.
+// Re-checks stop at the caller's deadline; shrinking then keeps what it has.
 import { performance } from 'node:perf_hooks';
 import type { Op } from '../history/op.ts';
 import type { Counterexample } from './result.ts';
@@ -19,6 +20,7 @@ import { searchLinearization } from './search.ts';
 
 export type Verdict = true | false | 'unknown';
 
+/** One search, reduced to its verdict. */
 export function linearizable(model: Model, ops: readonly CheckOp[], budget: SearchBudget): Verdict {
   const out = searchLinearization(model, ops, budget);
   return out.result === 'ok' ? true : out.result === 'illegal' ? false : 'unknown';

@@ -1,6 +1,5 @@
 // Turns a linearizability verdict and its counterexample into short text for people: the verdict
 // words of the CLI contract and a compact table of the failing sub-history.
-import type { Model } from './models/model.ts';
 import type { Counterexample, Validity } from './result.ts';
 import { show } from './models/values.ts';
 
@@ -11,7 +10,7 @@ export function verdictWord(valid: Validity): 'linearizable' | 'not-linearizable
 const MAX_ROWS = 40, MAX_CANDIDATES = 6;
 
 /** One row per operation: process, what it did, when it was invoked and completed (history index). */
-export function renderCounterexample(model: Model, cx: Counterexample): string {
+export function renderCounterexample(cx: Counterexample): string {
   const rows: string[][] = [['op', 'process', 'operation', 'invoked', 'completed', '']];
   const invokes = cx.ops.filter((op) => op.type === 'invoke');
   for (const inv of invokes.slice(0, MAX_ROWS)) {
@@ -25,7 +24,6 @@ export function renderCounterexample(model: Model, cx: Counterexample): string {
   const title = `Smallest failing sub-history${cx.key !== undefined ? ` (key ${JSON.stringify(cx.key)})` : ''}: ${invokes.length} operations`;
   const more = invokes.length > MAX_ROWS ? [`… ${invokes.length - MAX_ROWS} more operations`] : [];
   const tried = cx.candidates.slice(0, MAX_CANDIDATES).map((c) => `  order [${c.order.join(' ')}] reaches ${c.state}; ${c.rejected}`);
-  void model;
   return [title, ...lines, ...more, ...(tried.length ? ['Every order gets stuck:', ...tried] : [])].join('\n');
 }
 

@@ -86,7 +86,7 @@ function jsonBody(result: LinearizabilityResult, file: string, format: HistoryFo
 function printHuman(result: LinearizabilityResult, file: string, body: Record<string, unknown>): void {
   console.log(`${verdictWord(result.valid).toUpperCase()}  ${file}  (${body.ops} ops, model ${body.model}, checked in ${body.elapsedMs} ms, peak ${body.peakRssMb} MB)`);
   console.log(result.summary);
-  if (result.details.counterexample) console.log(`\n${renderCounterexample(modelByName(result.details.model), result.details.counterexample)}`);
+  if (result.details.counterexample) console.log(`\n${renderCounterexample(result.details.counterexample)}`);
 }
 
 /** The HTML report is built in reports/report.ts by the reports work; load it only when asked for. */
