@@ -99,7 +99,7 @@ describe('@integration seeded schedules and --shrink on the local runtime (real 
     assert.ok(shrink.attempts.length >= 1 && shrink.attempts.length <= 3);
     for (const a of shrink.attempts) outs.push(a.dir);
     const size = (s: { schedule: unknown[]; concurrency: number; timeLimit: number }) => [s.schedule.length, s.concurrency, s.timeLimit];
-    console.log(`      shrunk ${JSON.stringify(size(shrink.original))} → ${JSON.stringify(size(shrink.shrunk))} (faults, clients, seconds) in ${shrink.attempts.length} attempts: ${shrink.attempts.map((a: { change: string; failed: boolean }) => `${a.change} ${a.failed ? '✗' : '✓'}`).join('; ')}`);
+    console.log(`      shrunk ${JSON.stringify(size(shrink.original))} → ${JSON.stringify(size(shrink.shrunk))} (faults, clients, seconds) in ${shrink.attempts.length} attempts: ${shrink.attempts.map((a: { change: string; failed: boolean }) => `${a.change} (${a.failed ? 'still fails' : 'passes'})`).join('; ')}`);
     assert.deepEqual(result.shrunkSchedule, shrink.shrunk.schedule);
     assert.ok(size(shrink.shrunk).every((v, i) => v <= size(shrink.original)[i]) && size(shrink.shrunk).some((v, i) => v < size(shrink.original)[i]), 'shrunk run is not smaller');
     assert.ok(shrink.shrunk.schedule.length < faults.length, 'the broken reads fail without faults, so faults must be dropped');

@@ -1,4 +1,6 @@
-// A relay in front of each link's proxy that keeps ZooKeeper's leader election on the proxied links.
+// A relay in front of each link's proxy. It listens only while told to (links.ts opens it while the
+// upstream service listens, so a dial to a dead service is refused as it would be without a proxy),
+// and it keeps ZooKeeper's leader election on the proxied links.
 // When a server dials a peer's election port it first sends its own election address; a peer with a
 // higher id drops that connection and dials back to the address it was sent. On the local runtime
 // that address is the server's real port on 127.0.0.1, so the dial-back would go around every proxy

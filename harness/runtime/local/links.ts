@@ -15,8 +15,8 @@
 // relay in front of each proxy (handshake.ts) listens only while the real upstream port has a
 // listener (read from /proc/net/tcp every 100 ms, no connection made) or the link is stalled on
 // purpose: a dial to a dead service is refused, a dial into a partition hangs (failover measured
-// again: 3.2 s, as on netns). The relay also keeps
-// ZooKeeper's election dial-back on the proxied links.
+// again: 3.2 s, as on netns). The relay also keeps ZooKeeper's election dial-back on the proxied
+// links.
 import { readFile } from 'node:fs/promises';
 import type { Toxiproxy, Proxy, Toxic } from 'toxiproxy-node-client';
 import { createLink } from '../../net/proxy/index.ts';
