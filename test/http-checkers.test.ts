@@ -11,7 +11,7 @@ import { checkDelivery } from '../harness/checker/http/delivery.ts';
 const WALL = 1_800_000_000_000;
 
 interface Req {
-  kind?: string; method?: 'GET' | 'POST'; ms?: number; stallMs?: number;
+  kind?: string; method?: 'GET' | 'POST'; ms?: number; stallMs?: number; padBytes?: number;
   start: number; end?: number; status?: number; pid?: number; serverPid?: number; queue?: number;
   type?: 'ok' | 'fail' | 'info'; clientTimeout?: boolean; error?: string;
 }
@@ -29,7 +29,7 @@ class History {
     const kind = r.kind ?? 'fast';
     const ms = r.ms ?? 5;
     const method = r.method ?? (kind === 'effect' || kind === 'body' ? 'POST' : 'GET');
-    const value = { rid, method, path: kind === 'effect' ? '/effect' : `/sleep?ms=${ms}`, stallMs: r.stallMs ?? ms, totalMs: ms };
+    const value = { rid, method, path: kind === 'effect' ? '/effect' : `/sleep?ms=${ms}`, stallMs: r.stallMs ?? ms, totalMs: ms, ...(r.padBytes ? { padBytes: r.padBytes } : {}) };
     this.entries.push({ time: r.start, process, type: 'invoke', f: kind, value });
     const pid = r.serverPid ?? r.pid;
     if (pid !== undefined) this.journal[rid] = [pid, WALL + r.start + (r.queue ?? 1)];
@@ -178,6 +178,21 @@ describe('timeout checker', () => {
     const res = checkTimeout(hung.build(), opts);
     assert.equal(res.valid, false);
     assert.match(res.summary, /client's own timeout fired after 20000 ms, yet nginx should have answered/);
+  });
+
+  it('wants a 502 at once for a variable block over buffer-size, and excuses it from the harakiri rule', () => {
+    const ok = new History();
+    ok.req({ kind: 'bigvars', ms: 0, padBytes: 4500, start: 0, end: 12, status: 502 });
+    ok.req({ kind: 'over', ms: 6000, start: 0, end: 3000, status: 502, serverPid: 101 });
+    const history = ok.build();
+    assert.equal(checkTimeout(history, opts).valid, true);
+    assert.equal(checkHarakiri(history, { ...opts, harakiri: 2 }).valid, true);
+    const accepted = new History();
+    accepted.req({ kind: 'bigvars', ms: 0, padBytes: 4500, start: 0, end: 12, status: 200, pid: 101 });
+    assert.match(checkTimeout(accepted.build(), opts).summary, /exceeds buffer-size 4096: uWSGI must refuse it and nginx answer 502 at once — it was answered 200/);
+    const bigger = new History();
+    bigger.req({ kind: 'bigvars', ms: 0, padBytes: 4500, start: 0, end: 12, status: 200, pid: 101 });
+    assert.equal(checkTimeout(bigger.build(), { ...opts, bufferSize: 8192 }).valid, true, 'fits a larger buffer-size');
   });
 
   it('says unknown when the client gave up before the server deadline', () => {

@@ -1,7 +1,8 @@
 // The uwsgi-* scenarios through the real pipeline (`faultline scenario`, default runtime): each passes
 // on the real stack with exit 0 and its measurements in result.json, and each broken variant — a
-// stack without the harakiri the scenario expects, a max-requests higher than the checker is told, an
-// app performing its side effect twice — makes the run exit 1 naming the broken promise.
+// stack without the harakiri the scenario expects, a max-requests higher than the checker is told, a
+// buffer-size larger than expected, an app performing its side effect twice — makes the run exit 1
+// naming the broken promise.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -74,6 +75,12 @@ describe('uwsgi scenarios through the real pipeline @integration', function () {
     const { code, out } = scenario('uwsgi-recycling', ['--time-limit', '8', '--target', 'uwsgi-nginx:max-requests=30']);
     assert.equal(code, 1, out);
     assert.match(out, /INVALID: worker \d+ served \d+ requests, more than max-requests 10/);
+  });
+
+  it('exits 1 when uWSGI accepts a variable block larger than the buffer-size the scenario expects', () => {
+    const { code, out } = scenario('uwsgi-timeouts', ['--time-limit', '5', '--target', 'uwsgi-nginx:buffer-size=8192']);
+    assert.equal(code, 1, out);
+    assert.match(out, /INVALID: bigvars request .* exceeds buffer-size 4096: uWSGI must refuse it and nginx answer 502 at once — it was answered 200/);
   });
 
   it('exits 1 when the app performs its side effect twice', () => {

@@ -33,7 +33,10 @@ describe('http workload', () => {
     assert.notDeepEqual(a, draw(6));
     const rids = a.map((op) => (op.value as RequestSpec).rid);
     assert.equal(new Set(rids).size, rids.length);
-    assert.deepEqual(new Set(a.map((op) => op.f)), new Set(['fast', 'slow', 'over', 'stream', 'body', 'effect']));
+    assert.deepEqual(new Set(a.map((op) => op.f)), new Set(['fast', 'slow', 'over', 'stream', 'body', 'effect', 'bigvars']));
+    const pads = a.filter((op) => op.f === 'bigvars').map((op) => (op.value as RequestSpec).padBytes!);
+    assert.ok(pads.every((p) => p > 4096 && p + 1100 < 8192), `pads ${pads}`);
+    assert.equal(planFor({ bufferSize: 8192 }).mix.bigvars, 0, 'no oversized block nginx would refuse itself');
   });
 
   it('ends a silent exchange with its own timeout and a refused one with an explicit error', async () => {

@@ -1,6 +1,6 @@
 // The HTTP request workload for the uwsgi-nginx stack: a seeded mix of fast requests, slow ones just
-// inside the deadlines, ones past them, slow streams, large POST bodies and POSTs with a counted side
-// effect — sized from the harakiri and read timeout the scenario expects — sent through nginx with one
+// inside the deadlines, ones past them, slow streams, large POST bodies, headers that overflow uWSGI's
+// buffer-size, and POSTs with a counted side effect — sized from the harakiri and read timeout the scenario expects — sent through nginx with one
 // connection per request and a client timeout well above every server deadline. Each completion
 // records status, worker pid, request id, bytes and wall-clock times; a final phase reads the live
 // worker pids and the app's side-effect counts so the delivery checker can count duplicates and losses.
@@ -17,6 +17,9 @@ import type { Checker } from '../checker/result.ts';
 
 type Kind = (typeof REQUEST_KINDS)[number];
 
+/** nginx's default large_client_header_buffers size: a longer header line gets 400 from nginx. */
+const NGINX_HEADER_LIMIT = 8192;
+
 /** What the workload needs from the target: where nginx is and, optionally, the live worker pids. */
 interface HttpCluster extends Cluster {
   endpoint: { host: string; port: number };
@@ -25,6 +28,8 @@ interface HttpCluster extends Cluster {
 
 export interface HttpPlan {
   mix: Record<Kind, number>;
+  /** uWSGI buffer-size the scenario expects (bigvars requests exceed it). */
+  bufferSize: number;
   fastMs: [number, number];
   slowMs: [number, number];
   overMs: [number, number];
@@ -53,9 +58,11 @@ export function planFor(options: Record<string, unknown>): HttpPlan {
   const chunks = n(opt(options, 'streamChunks'), Math.max(2, Math.floor(streamTotal / gapMs)));
   const weights = (opt(options, 'mix') ?? {}) as Partial<Record<Kind, number>>;
   const mix = Object.fromEntries(REQUEST_KINDS.map((k) => [k, n(weights[k], opt(options, 'mix') ? 0 : 1)])) as Record<Kind, number>;
+  const bufferSize = expect('bufferSize', 4096);
+  if (bufferSize + 1100 > NGINX_HEADER_LIMIT) mix.bigvars = 0; // nginx itself would answer 400 first
   const longest = Math.max(overMs[1], slowMs[1], chunks * gapMs);
   const clientTimeoutMs = n(opt(options, 'clientTimeoutMs'), connect + T + longest + 5000);
-  return { mix, fastMs: range(opt(options, 'fastMs'), [0, 20]), slowMs, overMs, stream: { chunks, gapMs }, bodyKb: range(opt(options, 'bodyKb'), [64, 512]), clientTimeoutMs };
+  return { mix, bufferSize, fastMs: range(opt(options, 'fastMs'), [0, 20]), slowMs, overMs, stream: { chunks, gapMs }, bodyKb: range(opt(options, 'bodyKb'), [64, 512]), clientTimeoutMs };
 }
 
 function requestSpec(kind: Kind, rid: string, plan: HttpPlan, ctx: GenContext): RequestSpec {
@@ -73,6 +80,7 @@ function requestSpec(kind: Kind, rid: string, plan: HttpPlan, ctx: GenContext): 
       return { rid, method: 'POST', path: '/body', stallMs: 0, totalMs: 0, bodyBytes };
     }
     case 'effect': return { rid, method: 'POST', path: '/effect', stallMs: 0, totalMs: 0 };
+    case 'bigvars': return { rid, method: 'GET', path: '/sleep?ms=0', stallMs: 0, totalMs: 0, padBytes: plan.bufferSize + ctx.rng.int(100, 1000) };
   }
 }
 
@@ -91,7 +99,7 @@ export function requestGenerator(plan: HttpPlan): OpGenerator {
 interface Raw { status?: number; pid?: number; bytes: number; body: string; error?: string; code?: string; clientTimeout?: boolean; cut?: boolean }
 
 /** One HTTP exchange on a fresh connection; resolves (never rejects) within `timeoutMs`. */
-export function exchange(ep: { host: string; port: number }, spec: Pick<RequestSpec, 'rid' | 'method' | 'path' | 'bodyBytes'>, timeoutMs: number): Promise<Raw> {
+export function exchange(ep: { host: string; port: number }, spec: Pick<RequestSpec, 'rid' | 'method' | 'path' | 'bodyBytes' | 'padBytes'>, timeoutMs: number): Promise<Raw> {
   return new Promise((resolve) => {
     const out: Raw = { bytes: 0, body: '' };
     let settled = false;
@@ -103,6 +111,7 @@ export function exchange(ep: { host: string; port: number }, spec: Pick<RequestS
     };
     const headers: Record<string, string | number> = { 'x-request-id': spec.rid };
     if (spec.method === 'POST') headers['content-length'] = spec.bodyBytes ?? 0;
+    if (spec.padBytes) headers['x-pad'] = 'p'.repeat(spec.padBytes);
     const req = http.request({ host: ep.host, port: ep.port, method: spec.method, path: spec.path, agent: false, headers });
     const timer = setTimeout(() => {
       finish({ clientTimeout: true, error: `client timeout: no complete answer within ${timeoutMs} ms` });

@@ -5,7 +5,7 @@
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import type { Op } from '../../history/op.ts';
 import {
-  describe, expectations, faultsDuring, faultWindows, httpRequests, outcome, perWorker, queueDelay,
+  describe, expectations, faultsDuring, oversizedBlock, faultWindows, httpRequests, outcome, perWorker, queueDelay,
   requestTable, serverLatency, workersRead, type Expectations, type HttpRequest,
 } from './requests.ts';
 
@@ -83,6 +83,7 @@ export function checkHarakiri(history: readonly Op[], opts?: Record<string, unkn
   const kills: KillWindow[] = [];
   const violations: Violation[] = [];
   for (const r of reqs) {
+    if (oversizedBlock(r, e)) continue; // refused by buffer-size, not killed: the timeout checker's case
     const v = judge(r, e, faultsDuring(r, windows).length > 0, kills);
     if (v) violations.push(v);
   }

@@ -5,7 +5,7 @@
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import type { Op } from '../../history/op.ts';
 import {
-  describe, expectations, faultsDuring, faultWindows, httpRequests, outcome, perWorker, queueDelay, requestTable,
+  describe, expectations, faultsDuring, faultWindows, httpRequests, outcome, oversizedBlock, perWorker, queueDelay, requestTable,
   type Expectations, type HttpRequest,
 } from './requests.ts';
 
@@ -57,7 +57,7 @@ export function checkRecycling(history: readonly Op[], opts?: Record<string, unk
   }
   const recycles = [...byPid].filter(([, list]) => list.length >= e.maxRequests).map(([pid, list]) => ({ pid, served: list.length, at: Math.round(finished(list[list.length - 1])) }));
   for (const r of reqs) {
-    if (faultsDuring(r, windows).length) continue;
+    if (faultsDuring(r, windows).length || oversizedBlock(r, e)) continue;
     const v = cutOrRefused(r, e, recycles);
     if (v) violations.push(v);
   }

@@ -8,7 +8,7 @@ import { NEMESIS } from '../../history/op.ts';
 import { pairOps } from '../../history/pair.ts';
 
 /** Op names of the HTTP workload that are requests to the app (the final reads are not). */
-export const REQUEST_KINDS = ['fast', 'slow', 'over', 'stream', 'body', 'effect'] as const;
+export const REQUEST_KINDS = ['fast', 'slow', 'over', 'stream', 'body', 'effect', 'bigvars'] as const;
 
 /** What the workload puts in an invoke's value. */
 export interface RequestSpec {
@@ -21,6 +21,9 @@ export interface RequestSpec {
   totalMs: number;
   /** Request body bytes (POST /body). */
   bodyBytes?: number;
+  /** Bytes of an extra header (X-Pad): nginx passes it in the uwsgi variable block, so a pad of
+   *  buffer-size or more makes the block too large for uWSGI (refused → 502 at once). */
+  padBytes?: number;
 }
 
 /** What the workload puts in a completion's meta. */
@@ -145,6 +148,9 @@ export function httpRequests(history: readonly Op[]): HttpRequest[] {
   });
 }
 
+/** Whether uWSGI must refuse the request: its variable block is larger than buffer-size. */
+export const oversizedBlock = (r: HttpRequest, e: Expectations): boolean => (r.spec?.padBytes ?? 0) >= e.bufferSize;
+
 /** ms from the worker starting the request to the response (or the client's send when the journal
  *  has no entry for it). */
 export function serverLatency(r: HttpRequest): number {
@@ -185,6 +191,8 @@ export interface Expectations {
   sendTimeoutMs: number;
   maxRequests: number;
   minWorkerLifetimeMs: number;
+  /** uWSGI buffer-size: the largest uwsgi variable block it accepts. */
+  bufferSize: number;
   processes: number;
   /** Latest kill after H the harakiri checker accepts (DESIGN.md: about H+2 s; measured here up to
    *  H+2.5 s on a loaded 2-core machine, so 3 s by default). */
@@ -204,6 +212,7 @@ export function expectations(opts?: Record<string, unknown>): Expectations {
     sendTimeoutMs: pick('sendTimeout', 60) * 1000,
     maxRequests: pick('maxRequests', 0),
     minWorkerLifetimeMs: pick('minWorkerLifetime', 10) * 1000,
+    bufferSize: pick('bufferSize', 4096),
     processes: pick('processes', 2),
     harakiriSlackMs: num(opt(opts, 'harakiriSlackMs'), 3000),
     timeoutSlackMs: num(opt(opts, 'timeoutSlackMs'), 1000),

@@ -1,11 +1,12 @@
 // Holds nginx to its upstream deadlines (DESIGN.md): when the upstream sends nothing for the read
 // timeout T the client gets 504 after about T (and never a 504 while the upstream is still within T);
-// an upstream that fails outright (refused, closed) gives 502 instead; and nginx, not the client's
-// own timeout, is what ends a request whenever a server deadline should have fired.
+// an upstream that fails outright (refused, closed — e.g. a uwsgi variable block over buffer-size)
+// gives 502 at once instead; and nginx, not the client's own timeout, is what ends a request whenever
+// a server deadline should have fired.
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import type { Op } from '../../history/op.ts';
 import {
-  describe, expectations, faultsDuring, faultWindows, httpRequests, outcome, queueDelay, requestTable,
+  describe, expectations, faultsDuring, faultWindows, httpRequests, outcome, oversizedBlock, queueDelay, requestTable,
   type Expectations, type FaultWindow, type HttpRequest,
 } from './requests.ts';
 
@@ -13,6 +14,9 @@ import {
 const BREAKING_FAULTS = new Set(['worker-kill', 'master-kill']);
 /** Faults that may stop nginx itself from answering (then the client's timeout is the only one left). */
 const nginxDown = (w: FaultWindow) => w.targets.includes('nginx') && w.fault !== 'app-partition';
+
+/** "At once" for an upstream that refuses a request outright. */
+const REFUSED_AT_ONCE_MS = 1000;
 
 interface Timing { rid: string; kind: string; start: number; ms: number }
 
@@ -40,6 +44,10 @@ function judge(r: HttpRequest, e: Expectations, faults: FaultWindow[]): Violatio
     if (r.latencyMs < bound) return `client timeout after ${Math.round(r.latencyMs)} ms is shorter than nginx's deadline ${bound} ms for ${describe(r)}`;
     if (faults.some(nginxDown)) return undefined;
     return { ...at, message: `${describe(r)}: the client's own timeout fired after ${Math.round(r.latencyMs)} ms, yet nginx should have answered (504 or 502) by ${bound} ms` };
+  }
+  if (oversizedBlock(r, e)) {
+    if ((r.status === 502 && r.latencyMs < REFUSED_AT_ONCE_MS) || faults.length) return undefined;
+    return { ...at, message: `${describe(r)} carried a ${r.spec.padBytes}-byte header, so its uwsgi variable block exceeds buffer-size ${e.bufferSize}: uWSGI must refuse it and nginx answer 502 at once — it was ${outcome(r)}` };
   }
   if (r.status === 502 && harakiriDue(r, e)) return undefined; // harakiri ended it first: the harakiri checker's case
   if (quiet > T + e.marginMs && !(r.status === 502 && (faults.length || harakiriDue(r, e)))) {
@@ -70,7 +78,7 @@ export function checkTimeout(history: readonly Op[], opts?: Record<string, unkno
   const t504 = timing(504);
   const t502 = timing(502);
   const details = {
-    readTimeoutMs: e.readTimeoutMs, window504: [e.readTimeoutMs - 100, e.readTimeoutMs + e.timeoutSlackMs],
+    readTimeoutMs: e.readTimeoutMs, bufferSize: e.bufferSize, window504: [e.readTimeoutMs - 100, e.readTimeoutMs + e.timeoutSlackMs],
     timings504: t504, timings502: t502, stats504: stats(t504.map((t) => t.ms)), stats502: stats(t502.map((t) => t.ms)),
     clientTimeouts: reqs.filter((r) => r.clientTimeout).length, clientTimeoutTooShort: tooShort, requests: requestTable(reqs),
   };
