@@ -25,10 +25,17 @@ export class HistoryRecorder {
     return performance.now() - this.t0;
   }
 
+  /** Records that arrived after close() (a session event racing the end of a run); not written. */
+  dropped = 0;
+
   record(op: Omit<Op, 'index' | 'time'> & { time?: number }): Op {
-    if (this.fd === null) throw new Error(`history ${this.path} is already closed`);
     const { time, ...rest } = op;
     const full = { index: this.ops.length, time: time ?? this.now(), ...rest } as Op;
+    if (this.fd === null) {
+      // the run is over: a late callback must not crash the harness while it cleans up
+      this.dropped++;
+      return full;
+    }
     writeSync(this.fd, `${JSON.stringify(full)}\n`);
     this.ops.push(full);
     return full;

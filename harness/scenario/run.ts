@@ -83,39 +83,45 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const metrics: Record<string, number> = {};
   let schedule: PlannedFault[] = [];
   let harnessError: unknown;
+  // A client library that throws from inside a socket callback must not kill the harness before it
+  // cleans up: such an error ends the run with an unknown verdict, and cleanup still runs.
+  const crashed = crashGuard();
   try {
-    const t0 = performance.now();
-    const runtime: Runtime = await factory.create({ hosts: target.hostNames(nodes, options), logDir, cleanup, log });
-    metrics.runtimeStartMs = Math.round(performance.now() - t0);
-    const t1 = performance.now();
-    const cluster: Cluster = await target.start({
-      runtime, hosts: runtime.hosts, options, cleanup, log,
-      startTimeoutMs: (scenario.startTimeout ?? SCENARIO_DEFAULTS.startTimeout) * 1000,
-    });
-    metrics.targetStartMs = Math.round(performance.now() - t1);
-    Object.assign(metrics, cluster.metrics);
-    log(`faultline: ${targetName} serving after ${(metrics.targetStartMs / 1000).toFixed(1)} s`);
+    await Promise.race([crashed.promise, (async () => {
+      const t0 = performance.now();
+      const runtime: Runtime = await factory.create({ hosts: target.hostNames(nodes, options), logDir, cleanup, log });
+      metrics.runtimeStartMs = Math.round(performance.now() - t0);
+      const t1 = performance.now();
+      const cluster: Cluster = await target.start({
+        runtime, hosts: runtime.hosts, options, cleanup, log,
+        startTimeoutMs: (scenario.startTimeout ?? SCENARIO_DEFAULTS.startTimeout) * 1000,
+      });
+      metrics.targetStartMs = Math.round(performance.now() - t1);
+      Object.assign(metrics, cluster.metrics);
+      log(`faultline: ${targetName} serving after ${(metrics.targetStartMs / 1000).toFixed(1)} s`);
 
-    schedule = opts.schedule ?? planFor(scenario, rng, timeLimit);
-    if (schedule.length) log(`faultline: fault schedule: ${schedule.map((f) => `${f.kind}@${(f.at / 1000).toFixed(1)}s/${(f.duration / 1000).toFixed(1)}s`).join(', ')}`);
-    const controller = new AbortController();
-    const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log }, (e) => recorder.record(e), controller.signal);
-    const stats = await runWorkers({
-      scenario, workload, cluster, options, recorder, rng: rng.fork('ops'), timeLimitMs: timeLimit * 1000,
-      opTimeoutMs: scenario.opTimeoutMs ?? SCENARIO_DEFAULTS.opTimeoutMs, log,
-      beforeFinal: async () => {
-        controller.abort();
-        await nemesis;
-        await runtime.network.heal();
-        const recover = scenario.recover ?? SCENARIO_DEFAULTS.recover;
-        log(`faultline: healed; waiting ${recover}s before final ops`);
-        await new Promise((r) => setTimeout(r, recover * 1000));
-      },
-    });
-    Object.assign(metrics, stats);
+      schedule = opts.schedule ?? planFor(scenario, rng, timeLimit);
+      if (schedule.length) log(`faultline: fault schedule: ${schedule.map((f) => `${f.kind}@${(f.at / 1000).toFixed(1)}s/${(f.duration / 1000).toFixed(1)}s`).join(', ')}`);
+      const controller = new AbortController();
+      const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log }, (e) => recorder.record(e), controller.signal);
+      const stats = await runWorkers({
+        scenario, workload, cluster, options, recorder, rng: rng.fork('ops'), timeLimitMs: timeLimit * 1000,
+        opTimeoutMs: scenario.opTimeoutMs ?? SCENARIO_DEFAULTS.opTimeoutMs, log,
+        beforeFinal: async () => {
+          controller.abort();
+          await nemesis;
+          await runtime.network.heal();
+          const recover = scenario.recover ?? SCENARIO_DEFAULTS.recover;
+          log(`faultline: healed; waiting ${recover}s before final ops`);
+          await new Promise((r) => setTimeout(r, recover * 1000));
+        },
+      });
+      Object.assign(metrics, stats);
+    })()]);
   } catch (err) {
     harnessError = err;
   } finally {
+    crashed.uninstall();
     const errors = await cleanup.runAll();
     for (const e of errors) log(`faultline: ${e}`);
     uninstall();
@@ -141,6 +147,23 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   await writeFile(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
   await writeReports(dir, log);
   return { dir, result, history };
+}
+
+/** Turns uncaught exceptions and unhandled rejections during a run into a rejected promise. */
+function crashGuard(): { promise: Promise<never>; uninstall: () => void } {
+  let fail: (err: unknown) => void = () => {};
+  const promise = new Promise<never>((_, reject) => (fail = reject));
+  promise.catch(() => {}); // observed through the race; never unhandled itself
+  const handler = (err: unknown) => fail(new HarnessError(`uncaught error in the harness during the run: ${err instanceof Error ? err.message : String(err)}`));
+  process.on('uncaughtException', handler);
+  process.on('unhandledRejection', handler);
+  return {
+    promise,
+    uninstall: () => {
+      process.off('uncaughtException', handler);
+      process.off('unhandledRejection', handler);
+    },
+  };
 }
 
 function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[] {
