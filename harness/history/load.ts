@@ -20,7 +20,7 @@ export function formatByName(name: string): HistoryFormat {
 
 /** Guesses the format from the first meaningful characters of the text. */
 export function detectFormat(text: string, file: string): HistoryFormat {
-  const head = text.slice(0, 4096);
+  const head = text.slice(0, 65536);
   if (/^\s*INFO\s+jepsen\.util\s+-/m.test(head)) return 'etcd-log';
   const start = head.replace(/^(\s|;[^\n]*\n)*/, '');
   if (/^\{\s*"/.test(start)) return 'jsonl';
