@@ -15,7 +15,7 @@ export default defineScenario({
   opTimeoutMs: 10000,
   recover: 5,
   workload: electionWorkload,
-  workloadOptions: { variant: 'correct', sessionTimeoutMs: 4000, electionBoundMs: 8000 },
+  workloadOptions: { variant: 'correct', sessionTimeoutMs: 4000, electionBoundMs: 8000, staggerMs: 300 },
   nemesis: {
     faults: ['partition-one', 'partition-leader', 'partition-halves', 'kill', 'kill-leader', 'pause'],
     interval: [2, 4],

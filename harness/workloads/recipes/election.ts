@@ -35,13 +35,20 @@ export interface ElectionOptions {
   electionBoundMs: number;
   /** How long the final view waits for the candidate to know a leader. */
   viewWaitMs: number;
+  /** Candidate p stands min(p × staggerMs, 2 s) after it is created, so that in a fresh run the
+   *  first leader is known (p0, on the first node) and a fixed schedule can cut it off. */
+  staggerMs: number;
+  /** A leader refuses to resign before it has led this long (keeps terms long enough to be hit by faults). */
+  minTermMs: number;
+  /** Share of ops that are `resign` (the rest are `status`). */
+  resignShare: number;
 }
 
 export function electionOptions(o: Record<string, unknown>): ElectionOptions {
   const variant = (o.variant ?? 'correct') as ElectionVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`election variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
   const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
-  return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), electionBoundMs: int('electionBoundMs', 8000), viewWaitMs: int('viewWaitMs', 6000) };
+  return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), electionBoundMs: int('electionBoundMs', 8000), viewWaitMs: int('viewWaitMs', 6000), staggerMs: int('staggerMs', 0), minTermMs: int('minTermMs', 2000), resignShare: o.resignShare === undefined ? 0.25 : Number(o.resignShare) };
 }
 
 interface Belief { leader: string | null; self: boolean }
@@ -55,6 +62,7 @@ export class Candidate implements Client {
   private readonly zk: RecipeSession;
   private mine: { path: string; session: string } | undefined;
   private belief: Belief = { leader: null, self: false };
+  private leadingSince = 0;
   private checking = false;
   private again = false;
   private closed = false;
@@ -66,6 +74,7 @@ export class Candidate implements Client {
   }
 
   async open(): Promise<void> {
+    if (this.o.staggerMs) await sleep(Math.min(2000, this.process * this.o.staggerMs));
     try {
       const s = await this.zk.live();
       await s.ensurePath(ELECTION_ROOT);
@@ -107,6 +116,7 @@ export class Candidate implements Client {
 
   private believe(b: Belief, reason: string): void {
     const changed = b.leader !== this.belief.leader || b.self !== this.belief.self;
+    if (b.self && !this.belief.self) this.leadingSince = Date.now();
     this.belief = b;
     if (changed) this.ctx.events(this.process)('leader', { leader: b.leader, self: b.self, session: this.mine?.session ?? this.zk.current?.sessionId ?? null, reason }, { node: this.zk.node });
     if (b.leader !== null && !this.checking) this.settle();
@@ -184,6 +194,7 @@ export class Candidate implements Client {
     const s = this.zk.current;
     const mine = this.mine;
     if (!this.belief.self || !s || !mine) return { type: 'fail', error: 'not the leader' };
+    if (Date.now() - this.leadingSince < this.o.minTermMs) return { type: 'fail', error: `leading for less than ${this.o.minTermMs} ms` };
     this.believe({ leader: null, self: false }, 'resign');
     try {
       await s.delete(mine.path);
@@ -225,8 +236,8 @@ export function electionWorkload(options: Record<string, unknown>): Workload<Clu
       return new Candidate(ctx as WorkloadContext<ZkCluster>, process, o);
     },
     generator: mix({
-      status: [3, () => ({ f: 'status', value: null })],
-      resign: [1, () => ({ f: 'resign', value: null })],
+      status: [1 - o.resignShare, () => ({ f: 'status', value: null })],
+      resign: [o.resignShare, () => ({ f: 'resign', value: null })],
     }),
     final: eachWorkerOnce(() => [{ f: 'view', value: null }]),
     checkers: [electionChecker({ sessionTimeoutMs: o.sessionTimeoutMs, electionBoundMs: o.electionBoundMs })],

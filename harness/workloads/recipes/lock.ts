@@ -33,13 +33,16 @@ export interface LockOptions {
   /** Guarded writes per hold, and the work (ms) before each. */
   usesPerHold: number;
   useMs: number;
+  /** Process p opens its session min(p × staggerMs, 2 s) after it is created, so that in a fresh run
+   *  the first holder is known (process 0, on the first node): lets a fixed schedule cut it off. */
+  staggerMs: number;
 }
 
 export function lockOptions(o: Record<string, unknown>): LockOptions {
   const variant = (o.variant ?? 'correct') as LockVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`lock variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
   const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
-  return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), acquireWaitMs: int('acquireWaitMs', 6000), usesPerHold: int('usesPerHold', 3), useMs: int('useMs', 40) };
+  return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), acquireWaitMs: int('acquireWaitMs', 6000), usesPerHold: int('usesPerHold', 3), useMs: int('useMs', 40), staggerMs: int('staggerMs', 0) };
 }
 
 /** A store outside ZooKeeper that only accepts writes whose fencing token is at least the highest
@@ -72,6 +75,7 @@ export class LockClient implements Client {
   }
 
   async open(): Promise<void> {
+    if (this.o.staggerMs) await sleep(Math.min(2000, this.process * this.o.staggerMs));
     const s = await this.zk.live();
     try {
       await s.ensurePath(LOCK_ROOT);
