@@ -7,6 +7,7 @@ import { checkHarakiri } from '../harness/checker/http/harakiri.ts';
 import { checkTimeout } from '../harness/checker/http/timeout.ts';
 import { checkRecycling } from '../harness/checker/http/recycling.ts';
 import { checkDelivery } from '../harness/checker/http/delivery.ts';
+import { checkCrash } from '../harness/checker/http/crash.ts';
 
 const WALL = 1_800_000_000_000;
 
@@ -44,8 +45,8 @@ class History {
     return rid;
   }
 
-  fault(fault: string, start: number, end: number, targets = ['app']): this {
-    this.entries.push({ time: start, process: 'nemesis', type: 'event', f: 'fault-start', value: { fault, id: `${fault}-${start}`, targets } });
+  fault(fault: string, start: number, end: number, targets = ['app'], detail?: unknown): this {
+    this.entries.push({ time: start, process: 'nemesis', type: 'event', f: 'fault-start', value: { fault, id: `${fault}-${start}`, targets, detail } });
     this.entries.push({ time: end, process: 'nemesis', type: 'event', f: 'fault-end', value: { fault, id: `${fault}-${start}`, targets } });
     return this;
   }
@@ -267,5 +268,32 @@ describe('delivery checker', () => {
     const unread = new History();
     unread.req({ kind: 'effect', ms: 0, start: 0, end: 5, status: 200, pid: 101 });
     assert.equal(checkDelivery(unread.build({ effects: false })).valid, 'unknown');
+  });
+});
+
+describe('worker-crash checker', () => {
+  it('accepts a worker kill that fails only the killed worker\'s request and a dead master refusing at once', () => {
+    const h = new History();
+    h.req({ kind: 'slow', ms: 800, start: 900, end: 1002, status: 502, serverPid: 101 });
+    h.req({ kind: 'slow', ms: 800, start: 900, end: 1700, status: 200, pid: 102 });
+    h.req({ start: 1500, end: 1505, status: 200, pid: 103 });
+    h.fault('worker-kill', 1000, 1010, ['app'], { pid: 101 });
+    h.fault('master-kill', 5000, 8000);
+    h.req({ start: 6500, end: 6501, status: 502 });
+    const res = checkCrash(h.build());
+    assert.equal(res.valid, true, res.summary);
+    assert.deepEqual(res.details?.workerKills, [{ pid: 101, at: 1000, failed: ['r0-1'], replacedBy: 103 }]);
+    assert.equal(res.details?.refusedWhileMasterDead, 1);
+  });
+
+  it('rejects a worker kill that failed another worker\'s request, and a hang while the master was dead', () => {
+    const h = new History();
+    h.req({ kind: 'slow', ms: 800, start: 900, end: 1002, status: 502, serverPid: 102 });
+    h.fault('worker-kill', 1000, 1010, ['app'], { pid: 101 });
+    assert.match(checkCrash(h.build()).summary, /ran on worker 102 but was answered 502 .* when worker 101 was killed/);
+    const m = new History();
+    m.fault('master-kill', 5000, 9000);
+    m.req({ start: 6500, end: 8600, status: 504 });
+    assert.match(checkCrash(m.build()).summary, /after the uWSGI master was SIGKILLed, so nginx should have refused it with 502 at once .* answered 504/);
   });
 });

@@ -9,6 +9,7 @@ import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, Wor
 import { eachWorkerOnce, onlyWorkers } from '../generator/combinators.ts';
 import type { Cluster } from '../target.ts';
 import { opt, REQUEST_KINDS, type RequestSpec, type ResponseMeta } from '../checker/http/requests.ts';
+import { crashChecker } from '../checker/http/crash.ts';
 import { deliveryChecker } from '../checker/http/delivery.ts';
 import { harakiriChecker } from '../checker/http/harakiri.ts';
 import { recyclingChecker } from '../checker/http/recycling.ts';
@@ -187,10 +188,11 @@ class HttpClient implements Client {
 /** Checkers by name, for scenarios that pick a subset. */
 export const httpCheckers: Record<string, Checker> = {
   harakiri: harakiriChecker, timeout: timeoutChecker, recycling: recyclingChecker, delivery: deliveryChecker,
+  'worker-crash': crashChecker,
 };
 
 /** The workload. options: the scenario's merged target + workload options; `checkers` names which
- *  of harakiri/timeout/recycling/delivery judge the run (default all four). */
+ *  of harakiri/timeout/recycling/delivery/worker-crash judge the run (default all). */
 export function httpWorkload(options: Record<string, unknown>): Workload<Cluster> {
   const plan = planFor(options);
   const names = (opt(options, 'checkers') as string[] | undefined) ?? Object.keys(httpCheckers);
