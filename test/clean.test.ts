@@ -10,7 +10,7 @@ import { Cleanup } from '../harness/cleanup.ts';
 import { clean } from '../harness/commands/clean.ts';
 import netns from '../harness/runtime/netns/index.ts';
 import { leftoversOf } from '../harness/runtime/netns/leftovers.ts';
-import { ledgerDir } from '../harness/runtime/netns/ledger.ts';
+import { ledgerDir } from '../harness/runtime/ledger.ts';
 import { runCommand, waitFor } from '../harness/runtime/process.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

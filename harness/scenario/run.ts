@@ -78,7 +78,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const recorder = new HistoryRecorder(path.join(dir, 'history.jsonl'));
   const cleanup = new Cleanup();
   const uninstall = opts.handleSignals ? cleanupOnSignals(cleanup, () => recorder.close()) : () => {};
-  const workload = scenario.workload({ ...options, ...scenario.workloadOptions });
+  // precedence: scenario target options < scenario workload options < what the user gave on --target
+  const workloadOptions = { ...scenario.targetOptions, ...scenario.workloadOptions, ...targetOverrides };
+  const workload = scenario.workload(workloadOptions);
   const startedAt = new Date();
   const metrics: Record<string, number> = {};
   let schedule: PlannedFault[] = [];
@@ -134,7 +136,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const message = harnessError instanceof Error ? harnessError.message : String(harnessError);
     checks.push({ checker: 'harness', valid: 'unknown', summary: `the run did not complete: ${message}` });
   } else {
-    for (const checker of workload.checkers) checks.push(await runChecker(checker, history, { ...options, ...scenario.workloadOptions }));
+    for (const checker of workload.checkers) checks.push(await runChecker(checker, history, workloadOptions));
   }
   const valid = mergeValidity(checks.map((c) => c.valid));
   const first = checks.find((c) => c.valid === false) ?? checks.find((c) => c.valid === 'unknown') ?? checks[0];

@@ -37,7 +37,8 @@ export interface Scenario {
   opTimeoutMs?: number;
   /** Seconds to wait after the final heal before final ops and checks. */
   recover?: number;
-  /** Builds the workload; options are the merged target options plus the scenario's workloadOptions. */
+  /** Builds the workload; options are targetOptions, then workloadOptions, then the user's
+   *  `--target name:key=value` pairs, later ones winning. */
   workload: (options: Record<string, unknown>) => Workload<Cluster>;
   workloadOptions?: Record<string, unknown>;
   nemesis?: NemesisPlan;

@@ -5,7 +5,7 @@
 // ledger (same as netns/local keep) names its bind-mounted folder on this machine.
 import { existsSync, rmSync } from 'node:fs';
 import type { ContainerRuntimeClient } from 'testcontainers';
-import { Ledger } from '../netns/ledger.ts';
+import { Ledger } from '../ledger.ts';
 import { sameProcess } from '../process.ts';
 import { LABEL } from './engine.ts';
 import { removeContainer } from './host.ts';

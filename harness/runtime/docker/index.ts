@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { Cleanup } from '../../cleanup.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
-import { Ledger } from '../netns/ledger.ts';
+import { Ledger } from '../ledger.ts';
 import { pidStartTime } from '../process.ts';
 import type { Runtime, RuntimeFactory, RuntimeOptions } from '../types.ts';
 import { cleanLeftovers } from './clean.ts';

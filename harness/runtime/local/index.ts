@@ -12,7 +12,7 @@ import { ProxyServer } from '../../net/proxy/index.ts';
 import { ProxiedNetwork } from './links.ts';
 import type { Cleanup } from '../../cleanup.ts';
 import { runCommand, spawnLogged, pidAlive, sameProcess } from '../process.ts';
-import { Ledger } from '../netns/ledger.ts';
+import { Ledger } from '../ledger.ts';
 import { CLIENT_HOST, type ExecResult, type Host, type HostProcess, type ProcessSpec, type Runtime, type RuntimeFactory, type RuntimeOptions } from '../types.ts';
 
 /** Ports a run may use: a block of BLOCK ports; hosts take SLOTS each from the bottom, link proxies

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pidAlive, runChecked, sameProcess } from '../process.ts';
 import { deleteLink, deleteNamespace, killNamespacePids, listLinks, listNamespaces } from './ip.ts';
-import { Ledger, ledgerDir, type LedgerData } from './ledger.ts';
+import { Ledger, ledgerDir, type LedgerData } from '../ledger.ts';
 
 type Log = (line: string) => void;
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Cleanup } from '../../cleanup.ts';
 import type { ExecResult, Host, HostProcess, ProcessSpec } from '../types.ts';
 import { runCommand, spawnLogged } from '../process.ts';
-import type { Ledger } from './ledger.ts';
+import type { Ledger } from '../ledger.ts';
 
 export interface HostContext {
   logDir: string;

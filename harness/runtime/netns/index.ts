@@ -14,7 +14,7 @@ import { runCommand } from '../process.ts';
 import { cleanLeftovers } from './clean.ts';
 import { NetnsHost } from './host.ts';
 import { deleteLink, deleteNamespace, ip, listNamespaces } from './ip.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger } from '../ledger.ts';
 import { reserveSubnet, subnetAddress } from './subnet.ts';
 
 /** Address of the harness (root namespace) on every run's subnet. */

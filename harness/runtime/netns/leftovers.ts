@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand, sameProcess } from '../process.ts';
 import { listLinks, listNamespaces } from './ip.ts';
-import { ledgerDir, type LedgerProcess } from './ledger.ts';
+import { ledgerDir, type LedgerProcess } from '../ledger.ts';
 
 export async function leftoversOf(runId?: string, processes: readonly LedgerProcess[] = []): Promise<string[]> {
   const prefix = runId ? `fl-${runId}` : 'fl-';

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../errors.ts';
-import { ledgerDir } from './ledger.ts';
+import { ledgerDir } from '../ledger.ts';
 import { runChecked } from '../process.ts';
 
 export const SUBNET_FIRST = 1;

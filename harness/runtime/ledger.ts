@@ -1,11 +1,11 @@
-// The leftover ledger: a run writes down, as it creates them, every namespace, link, process and
+// The leftover ledger (shared by every runtime): a run writes down, as it creates them, every namespace, link, process and
 // folder it owns, together with its own pid. A run that ends normally deletes its ledger; one that was
 // SIGKILLed leaves it behind, and `faultline clean` removes exactly what that ledger lists once its
 // owner is dead — never anything a still-running run (another engineer's test) owns.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pidStartTime, sameProcess } from '../process.ts';
+import { pidStartTime, sameProcess } from './process.ts';
 
 export interface LedgerProcess {
   pid: number;
@@ -30,9 +30,11 @@ export interface LedgerData {
 
 type ListField = 'files' | 'namespaces' | 'links' | 'dirs';
 
+const LEDGER_DIRS = ['/run/faultline', path.join(tmpdir(), 'faultline')];
+
 /** /run/faultline when we may write there (root), else <tmpdir>/faultline. */
 export function ledgerDir(): string {
-  for (const dir of ['/run/faultline', path.join(tmpdir(), 'faultline')]) {
+  for (const dir of LEDGER_DIRS) {
     try {
       mkdirSync(dir, { recursive: true });
       accessSync(dir, constants.W_OK);
@@ -42,6 +44,13 @@ export function ledgerDir(): string {
     }
   }
   throw new Error('no writable folder for the faultline ledger (/run/faultline or the temp dir)');
+}
+
+/** Every folder ledgers may be in: root runs use /run/faultline, others the temp dir; a root
+ *  `faultline clean` must see both. */
+function ledgerDirs(): string[] {
+  const dirs = [...new Set(LEDGER_DIRS.filter((d) => existsSync(d)))];
+  return dirs;
 }
 
 export class Ledger {
@@ -67,7 +76,12 @@ export class Ledger {
 
   /** Every ledger on this machine (unreadable ones are skipped). */
   static list(): { file: string; data: LedgerData }[] {
-    const dir = ledgerDir();
+    const out: { file: string; data: LedgerData }[] = [];
+    for (const dir of ledgerDirs()) out.push(...Ledger.listIn(dir));
+    return out;
+  }
+
+  private static listIn(dir: string): { file: string; data: LedgerData }[] {
     const out: { file: string; data: LedgerData }[] = [];
     for (const name of readdirSync(dir)) {
       if (!name.endsWith('.json')) continue;
