@@ -83,7 +83,7 @@ describe('lock checkers on hand-made histories', () => {
     assert.equal(checkMutex(h.ops).valid, true, 'the expiry counts as a release between 1 s and 9 s');
     const fencing = checkLockFencing(h.ops);
     assert.equal(fencing.valid, true, fencing.summary);
-    assert.match(fencing.summary, /1 fencing hazard.*rejected 1 stale write/);
+    assert.match(fencing.summary, /1 fencing hazard.*1 newer hold.*rejected 1 stale write/);
     const [hazard] = fencing.details!.hazards as Record<string, unknown>[];
     assert.equal(hazard.process, 0);
     assert.equal(hazard.token, 100);
@@ -91,6 +91,22 @@ describe('lock checkers on hand-made histories', () => {
     assert.equal(hazard.sessionLostAt, 1000);
     assert.equal(hazard.staleWritesRejected, 1);
     assert.match(String(hazard.evidence), /rejected token 100: fenced: token 100 is below the highest the resource has seen \(102\)/);
+  });
+
+  it('an expired hold is released by the expiry even when the process later acquires and releases again', () => {
+    // A's hold (token 100) ends by expiry; A reconnects with a new session, acquires 104, releases it
+    const h = sessions()
+      .acquire(10, 20, 0, 100, 'sA').release(2000, 3000, 0, 'fail', 'ConnectionLoss: not connected (not sent)')
+      .session(1000, 0, 'disconnected', 'sA')
+      .acquire(500, 6000, 1, 102, 'sB').release(6100, 6110, 1)
+      .session(9000, 0, 'expired', 'sA').session(9010, 0, 'connected', 'sA2')
+      .acquire(9100, 9200, 0, 104, 'sA2').release(9300, 9310, 0);
+    const holds = holdsOf(h.ops);
+    assert.deepEqual(holds.map((x) => [x.process, x.token, x.ended, x.liveTo]), [[0, 100, 'session-expired', 1000], [1, 102, 'released', 6100], [0, 104, 'released', 9300]]);
+    assert.equal(checkMutex(h.ops).valid, true, checkMutex(h.ops).summary);
+    assert.equal(checkLockSafety(h.ops).valid, true);
+    const fencing = checkLockFencing(h.ops);
+    assert.equal((fencing.details!.hazards as unknown[]).length, 1);
   });
 
   it('the same overlap is a real double hold when the first session never expired', () => {

@@ -47,14 +47,16 @@ export function holdsOf(history: readonly Op[]): Hold[] {
   for (const acq of ops) {
     if (acq.f !== 'acquire' || acq.type !== 'ok') continue;
     const meta = (acq.meta ?? {}) as AcquireMeta;
-    const release = ops.find((o) => o.process === acq.process && o.f === 'release' && o.start >= acq.end && o.type !== 'fail');
+    // this hold's release: the first one that may have let go, before the process acquired again
+    const nextAcquire = ops.find((o) => o.process === acq.process && o.f === 'acquire' && o.type === 'ok' && o.start >= acq.end);
+    const release = ops.find((o) => o.process === acq.process && o.f === 'release' && o.start >= acq.end && o.type !== 'fail' && o.start < (nextAcquire?.start ?? Infinity));
     const sessionEnd = endOf(ends, acq.process, meta.session, acq.end);
     const hold: Hold = { process: acq.process, session: meta.session, token: meta.token, lockNode: meta.lockNode, from: acq.end, to: null, liveTo: null, ended: 'held at end', acquireOp: acq.invokeIndex };
     const releasedAt = release && (!sessionEnd || release.start <= sessionEnd.learnedAt) ? release.start : undefined;
     if (releasedAt !== undefined) Object.assign(hold, { to: releasedAt, liveTo: releasedAt, ended: 'released', endOp: release!.invokeIndex });
     if (sessionEnd) {
       // the session ended before the release was surely done: the expiry (or close) released it
-      hold.sessionEnd = release?.type === 'ok' ? undefined : sessionEnd;
+      hold.sessionEnd = releasedAt !== undefined && release!.type === 'ok' ? undefined : sessionEnd;
       if (releasedAt === undefined) Object.assign(hold, { to: sessionEnd.learnedAt, ended: sessionEnd.how === 'expired' ? 'session-expired' : 'session-closed', endOp: sessionEnd.eventIndex });
       hold.liveTo = Math.min(end(hold.liveTo), sessionEnd.liveUntil);
     }
@@ -111,21 +113,30 @@ function usesOf(history: readonly Op[]): UseOp[] {
   });
 }
 
-/** Overlaps of believed holds where one side's session had already ended: not a ZooKeeper
- *  violation, the hazard fencing tokens exist for. */
+/** Overlaps of believed holds where one side's session had already ended — not a ZooKeeper
+ *  violation, the hazard fencing tokens exist for — one entry per stale hold, with what the
+ *  token-guarded resource did with its writes while others held the lock. */
 function hazardsOf(holds: Hold[], uses: UseOp[]) {
   const live = new Set(overlaps(holds, liveSpan).map((o) => `${o.a.acquireOp}/${o.b.acquireOp}`));
-  return overlaps(holds, believedSpan).filter((o) => !live.has(`${o.a.acquireOp}/${o.b.acquireOp}`)).map(({ a, b, from, to }) => {
+  const byStale = new Map<Hold, { fresh: Hold; from: number; to: number }[]>();
+  for (const { a, b, from, to } of overlaps(holds, believedSpan)) {
+    if (live.has(`${a.acquireOp}/${b.acquireOp}`)) continue;
     const [stale, fresh] = end(a.liveTo) <= from ? [a, b] : [b, a];
+    byStale.set(stale, [...(byStale.get(stale) ?? []), { fresh, from, to }]);
+  }
+  return [...byStale].map(([stale, others]) => {
+    const from = Math.min(...others.map((o) => o.from)), to = Math.max(...others.map((o) => o.to));
     const staleUses = uses.filter((u) => u.op.process === stale.process && u.token === stale.token && u.op.end >= from && u.op.end <= to);
     const rejected = staleUses.filter((u) => !u.accepted);
+    const first = others[0].fresh;
     return {
       process: stale.process, token: stale.token ?? null, session: stale.session ?? null,
-      sessionLostAt: stale.liveTo, learnedAt: stale.to, newHolder: fresh.process, newToken: fresh.token ?? null,
+      sessionLostAt: stale.liveTo, learnedAt: stale.to,
+      newHolder: first.process, newToken: first.token ?? null, newHolds: others.length,
       from, to: to === Infinity ? null : to,
       staleWritesAccepted: staleUses.length - rejected.length, staleWritesRejected: rejected.length,
       evidence: rejected[0] ? `the resource rejected token ${stale.token}: ${rejected[0].op.error ?? 'fenced'}` : null,
-      ops: [stale.acquireOp, fresh.acquireOp, ...rejected.slice(0, 5).map((u) => u.op.invokeIndex)],
+      ops: [stale.acquireOp, first.acquireOp, ...rejected.slice(0, 5).map((u) => u.op.invokeIndex)],
     };
   });
 }
@@ -153,7 +164,7 @@ export function checkLockFencing(history: readonly Op[]): CheckResult {
   if (violations.length) return { checker: 'lock-fencing', valid: false, summary: violations[0].message, violations: violations.slice(0, 100), details };
   const summary = hazards.length === 0
     ? `no fencing hazards; ${uses.length} guarded writes, tokens increased with every acquisition`
-    : `${hazards.length} fencing hazard(s) (not ZooKeeper violations): a holder whose session had expired kept writing; the token-guarded resource rejected ${hazards.reduce((n, h) => n + h.staleWritesRejected, 0)} stale write(s)`;
+    : `${hazards.length} fencing hazard(s) (not ZooKeeper violations): a holder whose session had expired still believed it held the lock while ${hazards.reduce((n, h) => n + h.newHolds, 0)} newer hold(s) happened; the token-guarded resource rejected ${hazards.reduce((n, h) => n + h.staleWritesRejected, 0)} stale write(s)`;
   return { checker: 'lock-fencing', valid: true, summary, details };
 }
 
