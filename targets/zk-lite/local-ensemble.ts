@@ -9,6 +9,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
+const TSX = import.meta.resolve('tsx');
+/**
+ * Closes every descriptor above stderr, then execs the server. The native ZooKeeper C client opens
+ * its sockets without close-on-exec, so a server started while the test holds client connections
+ * would inherit them; a socket the test then closes lives on in the child, and its stale readiness
+ * events make the client addon shut down unrelated new handles ("no response too many times").
+ */
+const CLOSE_INHERITED_FDS = 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@"';
 
 export interface LocalNode { id: number; clientPort: number; peerPort: number; electionPort: number; dataDir: string; configFile: string; process?: ChildProcess }
 
@@ -87,7 +95,7 @@ export class LocalEnsemble {
     const n = this.node(id);
     if (alive(n.process)) return;
     const out = createWriteStream(join(n.dataDir, 'zk-lite.log'), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--config', n.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', CLOSE_INHERITED_FDS, 'zk-lite', process.execPath, '--import', TSX, MAIN, '--config', n.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     n.process = child;

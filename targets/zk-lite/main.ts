@@ -1,31 +1,11 @@
 // Entry point for one zk-lite server process, started like a ZooKeeper JVM:
 //   node --import tsx targets/zk-lite/main.ts --config zoo.cfg
 // It reads zoo.cfg + dataDir/myid, serves until SIGTERM/SIGINT, and logs to stdout.
-import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from './config.ts';
 import { ZkLiteServer } from './server.ts';
 
-/**
- * Closes sockets inherited from the parent. The native ZooKeeper C client opens its sockets without
- * close-on-exec, so a test process that starts servers while it holds client connections leaks
- * them into the server; the parent's closed socket then lives on here, and its stale readiness
- * events make the client addon in the parent shut down unrelated new handles.
- */
-function closeInheritedSockets(): void {
-  let fds: string[];
-  try { fds = readdirSync('/proc/self/fd'); } catch { return; }
-  for (const name of fds) {
-    const fd = Number(name);
-    if (fd <= 2) continue;
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) closeSync(fd);
-    } catch { /* already gone */ }
-  }
-}
-
 async function main(): Promise<void> {
-  closeInheritedSockets();
   const program = new Command('zk-lite')
     .description('a replicated ZooKeeper-protocol server (faultline target)')
     .requiredOption('--config <file>', 'zoo.cfg-style config (dataDir/myid gives this server id)')

@@ -305,6 +305,7 @@ export class ZkLiteServer implements ConnectionHost {
     const req = slot.req;
     const origin: Origin = { server: this.cfg.myid, boot: this.boot, sid: conn.sid!, xid: req.xid };
     let cmd: Command;
+    if (req.kind === 'write' && this.answerNoOpLocally(conn, slot)) return;
     if (req.kind === 'write') cmd = { t: 'write', sid: conn.sid!, ops: [toLogged(req.write)], multi: false };
     else if (req.kind === 'multi') {
       if (req.ops.length === 0) { conn.complete(slot, this.encodeMulti(req, [], this.tree.lastZxid)); return; }
@@ -317,6 +318,23 @@ export class ZkLiteServer implements ConnectionHost {
       cmd = { t: 'sync' };
     } else cmd = { t: 'closeSession', sid: conn.sid!, expired: false };
     if (!this.submitCommand(cmd, origin)) conn.close();
+  }
+
+  /**
+   * The stale-read bug's shortcut: a leader answers a versioned setData that would store the bytes
+   * already there (the confirm step of a read made linearizable through the write path) from its
+   * own state, without a quorum round — so a deposed leader that still believes it leads confirms
+   * stale reads.
+   */
+  private answerNoOpLocally(conn: ClientConnection, slot: RequestSlot): boolean {
+    const req = slot.req;
+    if (!this.bug('stale-read') || this.raft.role !== 'leader' || req.kind !== 'write' || req.write.op !== 'setData') return false;
+    const node = this.tree.get(req.write.path);
+    if (!node || req.write.version !== node.version || !node.data.equals(req.write.data)) return false;
+    const w = replyHeader(req.xid, this.tree.lastZxid, 0);
+    writeStat(w, this.tree.statOf(node));
+    conn.complete(slot, w.frame());
+    return true;
   }
 
   private encodeAsyncReply(req: ClientRequest, result: ApplyResult): Buffer {
