@@ -1,5 +1,6 @@
 // Scenarios and targets are found by folder: scenarios/<name>.ts default-exports a Scenario,
 // targets/<name>/index.ts default-exports a Target. Adding one means adding one file.
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -21,6 +22,14 @@ export async function loadScenarios(): Promise<Scenario[]> {
 }
 
 export async function loadScenario(name: string): Promise<Scenario> {
+  // the scenario's own file first, so a broken file elsewhere cannot stop this run
+  if (/^[a-z0-9-]+$/.test(name)) {
+    const file = path.join(ROOT, 'scenarios', `${name}.ts`);
+    if (existsSync(file)) {
+      const mod = (await import(pathToFileURL(file).href)) as { default?: Scenario };
+      if (mod.default?.name === name) return mod.default;
+    }
+  }
   const all = await loadScenarios();
   const found = all.find((s) => s.name === name);
   if (!found) throw new UsageError(`unknown scenario '${name}'; known: ${all.map((s) => s.name).join(', ') || '(none)'}`);
