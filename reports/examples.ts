@@ -102,6 +102,18 @@ export function violatingRun(opts: ExampleOptions = {}): { history: Op[]; result
     valid: false, summary: text('Not linearizable: a client read a value that had already been overwritten, during a partition of n1.'),
     checks: [lin, ...otherChecks(text, lockOps)], metrics: { 'ensembleStartMs': 1830, 'failoverMs': 3100, 'ops/s': 48.2 },
     replay: text('npm run scenario -- zk-register-partition --target zk-lite --seed 42'),
+    schedule: [{ kind: 'partition-one', at: 150, duration: 2000, pick: 0.1 }, { kind: 'kill', at: 4000, duration: 1500, pick: 0.6 }],
+    shrunkSchedule: [{ kind: 'partition-one', at: 150, duration: 1000, pick: 0.1 }],
+    shrink: {
+      replay: 'npm run scenario -- zk-register-partition --target zk-lite --seed 42 --time-limit 6 --concurrency 2 --schedule shrunk-schedule.json',
+      original: { concurrency: 5, timeLimit: 12 }, shrunk: { concurrency: 2, timeLimit: 6 },
+      attempts: [
+        { change: 'drop every fault', failed: false, ms: 9000, concurrency: 5, timeLimit: 12, faults: 0 },
+        { change: 'drop fault 2 (kill)', failed: true, ms: 9100, concurrency: 5, timeLimit: 12, faults: 1 },
+        { change: 'halve durations', failed: true, ms: 8800, concurrency: 5, timeLimit: 12, faults: 1 },
+        { change: '2 clients, 6 s', failed: true, ms: 7000, concurrency: 2, timeLimit: 6, faults: 1 },
+      ],
+    },
   };
   const logs = { n1: text('2026-11-25 12:00:00 INFO  leader elected\n2026-11-25 12:00:01 WARN  partitioned from n2, n3\n'), n2: 'INFO follower\n', n3: 'INFO follower\n' };
   return { history, result, logs };

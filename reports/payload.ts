@@ -59,6 +59,14 @@ export interface ReportPayload {
   samples: { unsuccessful: number[]; slowest: number[]; unsuccessfulTotal: number };
   metrics: Record<string, number>;
   notes: string[];
+  /** The planned fault schedule and, after `--shrink`, the smallest still-failing one. */
+  schedule?: ScheduleView;
+}
+
+export interface ScheduleView {
+  original: { kind: string; at: number; duration: number }[];
+  shrunk?: { kind: string; at: number; duration: number }[];
+  shrink?: { replay?: string; attempts: { change: string; failed: boolean; ms: number; concurrency: number; timeLimit: number; faults: number }[]; original?: { concurrency?: number; timeLimit?: number }; shrunk?: { concurrency?: number; timeLimit?: number } };
 }
 
 export interface PayloadInput {
@@ -74,6 +82,7 @@ export interface PayloadInput {
   checks: CheckResult[];
   metrics?: Record<string, number>;
   notes?: string[];
+  schedule?: ScheduleView;
 }
 
 export const LIMITS = {
@@ -230,5 +239,6 @@ export function buildPayload(input: PayloadInput): ReportPayload {
     eventsTotal: events.length,
     latencySeries: latencySeries(pairs, spanMs, chartBins(pairs.length)), throughput: throughput(pairs, spanMs, chartBins(pairs.length)),
     ops, samples, metrics: input.metrics ?? {}, notes,
+    ...(input.schedule ? { schedule: boundJson(input.schedule, LIMITS.faults) as ScheduleView } : {}),
   };
 }

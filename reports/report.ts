@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Op } from '../harness/history/op.ts';
 import type { CheckResult, RunResult, Validity } from '../harness/checker/result.ts';
 import { loadRunFolder, type RunFolder } from './run-folder.ts';
-import { buildPayload, type ReportPayload } from './payload.ts';
+import { buildPayload, type ReportPayload, type ScheduleView } from './payload.ts';
 import { renderPage } from './page.ts';
 import { fmtDuration, writeStats } from './run-stats.ts';
 
@@ -23,6 +23,14 @@ function runFacts(r: RunResult | null, folder: RunFolder): { label: string; valu
     ['duration', fmtDuration(r.durationMs)], ['ops', String(r.ops)],
   ] as const;
   return facts.filter((f) => f[1] !== undefined).map(([label, value]) => ({ label, value: String(value) }));
+}
+
+/** The run's fault schedule, and the shrunk one when `--shrink` found a smaller failing run. */
+function scheduleOf(r: RunResult): ScheduleView | undefined {
+  const original = Array.isArray(r.schedule) ? (r.schedule as ScheduleView['original']) : [];
+  const shrunk = Array.isArray(r.shrunkSchedule) ? (r.shrunkSchedule as ScheduleView['original']) : undefined;
+  if (!original.length && !shrunk) return undefined;
+  return { original, ...(shrunk ? { shrunk } : {}), ...(r.shrink ? { shrink: r.shrink as ScheduleView['shrink'] } : {}) };
 }
 
 /** The payload of a run folder's report (exported for tests and the index). */
@@ -42,6 +50,7 @@ export async function runPayload(runDir: string): Promise<ReportPayload> {
     verdict, reason: r?.summary || (r ? `verdict: ${VERDICT_TEXT[String(verdict)]}` : 'No result.json: the run did not finish.'),
     facts: runFacts(r, folder), ...(r?.replay ? { replay: r.replay } : {}), links,
     logs: folder.logs, history: folder.history, checks: r?.checks ?? [], metrics: r?.metrics ?? {}, notes,
+    ...(r ? { schedule: scheduleOf(r) } : {}),
   });
 }
 

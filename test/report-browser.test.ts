@@ -103,6 +103,8 @@ describe('report in headless Chromium', function () {
     assert.equal(await page.locator('#latency-table tbody tr').count(), 3);
     assert.equal(await page.locator('a[href="history.jsonl"]').count(), 1);
     assert.equal(await page.locator('a[href="logs/n1.log"]').count(), 1);
+    assert.equal(await page.locator('#schedule .schedule-col').count(), 2, 'original and shrunk schedules side by side');
+    assert.match(await page.locator('#schedule').innerText(), /Shrunk: smallest run that still fails[\s\S]*2 clients, 6 s of workload, 1 faults/);
     await page.screenshot({ path: path.join(SHOTS, 'report-violation-full.png'), fullPage: true });
     await page.locator('#check-harakiri').screenshot({ path: path.join(SHOTS, 'report-harakiri.png') });
     await page.locator('#performance').screenshot({ path: path.join(SHOTS, 'report-performance.png') });

@@ -96,4 +96,7 @@ export interface RunResult {
   replay: string;
   /** The fault schedule that was used (as generated from the seed). */
   schedule?: unknown;
+  /** After `--shrink`: the smallest schedule that still failed, and how it was found. */
+  shrunkSchedule?: unknown;
+  shrink?: unknown;
 }

@@ -617,6 +617,25 @@ function faultsSection() {
     D.faults.map((w) => [h('span', { style: `color:${faultColour(w.fault)};font-weight:600` }, `⚡ ${w.fault}`), w.targets.join(', ') || '–', fmtAt(w.start), w.open ? 'never healed' : fmtAt(w.end), fmtMs(w.end - w.start), w.detail || '']))));
 }
 
+/** The planned fault schedule; after --shrink, the original beside the smallest still-failing one. */
+function scheduleSection() {
+  const sc = D.schedule;
+  if (!sc) return null;
+  const rows = (faults) => table(['#', 'fault', 'at', 'lasts'], faults.map((f, i) => [String(i + 1), h('span', { style: `color:${faultColour(f.kind)};font-weight:600` }, `⚡ ${f.kind}`), fmtAt(f.at), fmtMs(f.duration)]), { numeric: [true, false, true, true] });
+  const side = (title, faults, shape) => h('div', { class: 'schedule-col' }, h('h3', {}, title),
+    shape ? h('p', { class: 'muted small' }, [shape.concurrency !== undefined ? `${shape.concurrency} clients` : null, shape.timeLimit !== undefined ? `${shape.timeLimit} s of workload` : null, `${faults.length} faults`].filter(Boolean).join(', ')) : null,
+    faults.length ? rows(faults) : h('p', { class: 'muted' }, 'no faults'));
+  const parts = [h('div', { class: 'schedule-cols', style: 'display:flex;gap:2em;flex-wrap:wrap' },
+    side(sc.shrunk ? 'Original schedule' : 'Planned from the seed', sc.original, sc.shrink && sc.shrink.original),
+    sc.shrunk ? side('Shrunk: smallest run that still fails', sc.shrunk, sc.shrink && sc.shrink.shrunk) : null)];
+  if (sc.shrink) {
+    if (sc.shrink.replay) parts.push(h('p', {}, 'Replay the shrunk run: ', h('code', {}, sc.shrink.replay)));
+    parts.push(h('details', {}, h('summary', {}, `${sc.shrink.attempts.length} shrink attempts`),
+      table(['change', 'still fails', 'clients', 'time limit', 'faults', 'took'], sc.shrink.attempts.map((a) => [a.change, a.failed ? 'yes' : 'no', String(a.concurrency), `${a.timeLimit} s`, String(a.faults), fmtMs(a.ms)]))));
+  }
+  return section('schedule', sc.shrunk ? 'Fault schedule — original and shrunk' : 'Fault schedule', ...parts);
+}
+
 function opsTable(indices) {
   return h('div', { class: 'tablewrap' }, table(['op', 'process', 'outcome', 'start', 'latency', 'value / error'],
     indices.map((i) => D.ops[i]).filter(Boolean).map((op) => ({
@@ -695,7 +714,7 @@ function overview() {
 function render() {
   const cxChecks = D.checks.filter((c) => c.counterexample);
   app.append(header(), ...cxChecks.map((c, k) => counterexampleSection(c, k)), overview() || '', checksOverview(),
-    ...D.checks.map(checkSection), performanceSection(), faultsSection() || '', opsSection(), filesSection(), inspector);
+    ...D.checks.map(checkSection), performanceSection(), faultsSection() || '', scheduleSection() || '', opsSection(), filesSection(), inspector);
   document.body.dataset.rendered = 'true';
   performance.mark('faultline-rendered');
 }
