@@ -6,7 +6,8 @@ import type { ActiveFault, FaultContext, FaultKind } from '../../harness/nemesis
 import type { UwsgiCluster } from './index.ts';
 
 const stack = (ctx: FaultContext) => ctx.cluster as UwsgiCluster;
-const isStack = (ctx: FaultContext) => ctx.cluster.target === 'uwsgi-nginx';
+/** Any uWSGI-like stack (uwsgi-nginx, uwsgi-lite): one that can list and signal its workers. */
+const isStack = (ctx: FaultContext) => typeof (ctx.cluster as Partial<UwsgiCluster>).killWorker === 'function';
 
 /** Makes `end` run its body once however often it is called. */
 function once(body: () => Promise<void>): () => Promise<void> {
