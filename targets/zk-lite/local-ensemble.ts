@@ -16,7 +16,7 @@ const TSX = import.meta.resolve('tsx');
  * would inherit them; a socket the test then closes lives on in the child, and its stale readiness
  * events make the client addon shut down unrelated new handles ("no response too many times").
  */
-const CLOSE_INHERITED_FDS = 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@"';
+const CLOSE_INHERITED_FDS = 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@"';
 
 export interface LocalNode { id: number; clientPort: number; peerPort: number; electionPort: number; dataDir: string; configFile: string; process?: ChildProcess }
 
