@@ -1,0 +1,343 @@
+// The ZooKeeper group-membership recipe under faults (`zk-membership`): each member is its own OS
+// process (a small node script, one ZooKeeper session) that registers an ephemeral node
+// /fl-group/m<slot>-<k>; an observer lists the group. Members end in three ways: the workload
+// SIGKILLs the member process (`crash`: its session must expire, so its node must disappear within
+// the session timeout plus a bound), the member closes its session (`leave`: the node goes at
+// once), or the nemesis cuts the member's server off long enough for the session to expire. The
+// checker (../../checker/recipes/membership.ts) holds lists to that, and to the other half of the
+// promise: a member whose session lives stays listed.
+//
+// A member is a separate process so that `crash` is a real process death: the server hears
+// nothing, exactly as when a host dies, and only the session timeout removes the node.
+//
+// Evidence that lists can be judged by: the observer writes to /fl-group (setData) before each
+// list, so the list reflects every commit before the list began (its server may otherwise lag); a
+// member's `hold` is a setData on its own node, which succeeds only while the node exists — proof
+// that it still existed at a moment after the hold began.
+//
+// Ops: observer `list` (ok value: member names); member `join` (ok value: {member}), `hold`
+// (ok = the node still exists), `crash`, `leave`. Every member end is also a `member` event
+// ({member, state: killed | left | expired}) with its time, including the kill of a member whose
+// client is retired after an unknown outcome.
+//
+// `variant: 'persistent'` is deliberately wrong: members register PERSISTENT nodes (the classic
+// slip of a missing ephemeral flag), so dead members stay listed forever.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { membershipCheckers } from '../../checker/recipes/membership.ts';
+import { HarnessError, UsageError } from '../../errors.ts';
+import { eachWorkerOnce } from '../../generator/combinators.ts';
+import type { Client, Completion, EventSink, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
+import type { Cluster } from '../../target.ts';
+import { isZkCluster, nodeForProcess, outcomeOf, type ZkCluster } from '../zk-client.ts';
+import { RecipeSession } from './session.ts';
+
+export const GROUP_PATH = '/fl-group';
+
+export type MembershipVariant = 'correct' | 'persistent';
+const VARIANTS: readonly MembershipVariant[] = ['correct', 'persistent'];
+
+export interface MembershipOptions {
+  variant: MembershipVariant;
+  /** Worker slots 0..observers-1 list the group, the others are members. */
+  observers: number;
+  sessionTimeoutMs: number;
+  callTimeoutMs: number;
+  /** What the checker allows on top of the session timeout for a dead member's node to go (an
+   *  election in between gives every session a fresh timeout on the new leader). */
+  removalBoundMs: number;
+  /** Holds between a member's join and its end, and the pause before each hold. */
+  holds: number;
+  holdMs: number;
+  /** How long a join may take: start the member process, open its session, create its node. */
+  joinTimeoutMs: number;
+  /** Pause before each observer list. */
+  listPauseMs: number;
+}
+
+export function membershipOptions(o: Record<string, unknown>): MembershipOptions {
+  const variant = (o.variant ?? 'correct') as MembershipVariant;
+  if (!VARIANTS.includes(variant)) throw new UsageError(`membership variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
+  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  return {
+    variant, observers: int('observers', 1), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
+    removalBoundMs: int('removalBoundMs', 6000), holds: int('holds', 4), holdMs: int('holdMs', 400), joinTimeoutMs: int('joinTimeoutMs', 6000), listPauseMs: int('listPauseMs', 150),
+  };
+}
+
+/** The member process: joins, then answers `hold` (setData on its node) and `close` on stdin, one
+ *  JSON line per answer on stdout. Exits when its stdin closes (the harness is gone). */
+const MEMBER_SCRIPT = `
+const [libUrl, connect, timeout, path, mode] = process.argv.slice(1);
+const zk = (await import(libUrl)).default;
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+const client = zk.createClient(connect, { sessionTimeout: Number(timeout), spinDelay: 200, retries: 0 });
+const code = (e) => e ? (e.getCode ? e.getCode() : -999) : 0;
+client.on('disconnected', () => say({ session: 'disconnected' }));
+client.on('expired', () => say({ session: 'expired' }));
+client.once('connected', () => {
+  const id = client.getSessionId().toString('hex');
+  client.mkdirp(path.slice(0, path.lastIndexOf('/')), (e1) => {
+    if (e1 && code(e1) !== -110) return say({ joined: false, code: code(e1), session: id });
+    client.create(path, Buffer.from(id), zk.CreateMode[mode], (e2) => say(e2 ? { joined: false, code: code(e2), session: id } : { joined: true, session: id }));
+  });
+});
+client.connect();
+let buffered = '';
+process.stdin.on('data', (d) => {
+  buffered += d;
+  for (let i; (i = buffered.indexOf('\\n')) >= 0; buffered = buffered.slice(i + 1)) {
+    const cmd = buffered.slice(0, i);
+    if (cmd === 'hold') client.setData(path, Buffer.from('alive'), -1, (e) => say({ held: !e, code: code(e) }));
+    if (cmd === 'close') { client.once('disconnected', () => { say({ closed: true }); process.exit(0); }); client.close(); }
+  }
+});
+process.stdin.on('end', () => process.exit(0));
+`;
+
+const LIB_URL = pathToFileURL(createRequire(import.meta.url).resolve('node-zookeeper-client')).href;
+/** node-zookeeper-client's codes for the answers a member can get. */
+const NO_NODE = -101;
+const DEFINITE_CODES = new Set([NO_NODE, -110, -112]);
+
+type Reply = Record<string, unknown>;
+
+/** One member process and its answers. */
+class MemberProcess {
+  private readonly replies: Reply[] = [];
+  private waiting: ((r: Reply | undefined) => void) | undefined;
+  readonly exited: Promise<void>;
+
+  constructor(readonly child: ChildProcess, private readonly onSession: (state: string) => void) {
+    let buffered = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffered += d;
+      for (let i; (i = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(i + 1)) this.take(JSON.parse(buffered.slice(0, i)) as Reply);
+    });
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+    void this.exited.then(() => this.deliver(undefined));
+  }
+
+  private take(reply: Reply): void {
+    if (typeof reply.session === 'string' && Object.keys(reply).length === 1) return this.onSession(reply.session);
+    this.deliver(reply);
+  }
+
+  private deliver(reply: Reply | undefined): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (w) w(reply);
+    else if (reply) this.replies.push(reply);
+  }
+
+  /** The next answer, or undefined when the process exited or `ms` passed. */
+  next(ms: number): Promise<Reply | undefined> {
+    const queued = this.replies.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.deliver(undefined), ms);
+      this.waiting = (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+    });
+  }
+
+  send(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  kill(): void {
+    if (this.alive) this.child.kill('SIGKILL');
+  }
+}
+
+interface Incarnation { member: string; session: string; process: MemberProcess }
+
+/** A member worker: at most one live member process at a time. */
+export class MemberClient implements Client {
+  private current: Incarnation | undefined;
+  private readonly node: string;
+  private readonly record: EventSink;
+
+  constructor(private readonly ctx: WorkloadContext<ZkCluster>, process: number, private readonly o: MembershipOptions, private readonly names: () => string) {
+    this.node = nodeForProcess(ctx.cluster, process);
+    this.record = ctx.events(process);
+  }
+
+  async open(): Promise<void> {}
+
+  invoke(op: OpSpec): Promise<Completion> {
+    switch (op.f) {
+      case 'join': return this.join();
+      case 'hold': return this.hold();
+      case 'crash': return this.crash();
+      case 'leave': return this.leave();
+      default: throw new HarnessError(`membership has no member op '${op.f}'`);
+    }
+  }
+
+  private async join(): Promise<Completion> {
+    if (this.current?.process.alive) return { type: 'fail', error: 'already a member', node: this.node };
+    const member = this.names();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', MEMBER_SCRIPT, LIB_URL, await this.ctx.cluster.connectString(this.node), String(this.o.sessionTimeoutMs), `${GROUP_PATH}/${member}`, this.o.variant === 'persistent' ? 'PERSISTENT' : 'EPHEMERAL'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const proc = new MemberProcess(child, (state) => {
+      this.record('member', { member, state: `session-${state}`, session: this.current?.session ?? null }, { node: this.node });
+      if (state === 'expired') this.record('member', { member, state: 'expired', session: this.current?.session ?? null }, { node: this.node });
+    });
+    const reply = await proc.next(this.o.joinTimeoutMs);
+    if (reply?.joined === true) {
+      this.current = { member, session: String(reply.session), process: proc };
+      return { type: 'ok', value: { member }, node: this.node, meta: { session: reply.session, pid: child.pid } };
+    }
+    proc.kill();
+    this.record('member', { member, state: 'killed', reason: 'join did not succeed' }, { node: this.node });
+    // a refused create (NodeExists, NoNode on the parent…) left nothing; no answer may have
+    const definite = reply !== undefined && DEFINITE_CODES.has(Number(reply.code));
+    return { type: definite ? 'fail' : 'info', value: { member }, error: reply ? `create refused: code ${String(reply.code)}` : `no session or no answer within ${this.o.joinTimeoutMs} ms`, node: this.node };
+  }
+
+  /** A setData on our own node: ok means it still existed after the hold began. */
+  private async hold(): Promise<Completion> {
+    await sleep(this.o.holdMs);
+    const m = this.current;
+    if (!m?.process.alive) return { type: 'fail', error: 'not a member' };
+    m.process.send('hold');
+    const reply = await m.process.next(this.o.callTimeoutMs);
+    const value = { member: m.member };
+    if (reply?.held === true) return { type: 'ok', value, node: this.node, meta: { session: m.session } };
+    if (Number(reply?.code) === NO_NODE) return { type: 'fail', value, error: 'NoNode: our member node is gone (session expired)', node: this.node };
+    return { type: 'fail', value, error: reply ? `hold refused: code ${String(reply.code)}` : `no answer within ${this.o.callTimeoutMs} ms`, node: this.node }; // a write of the same node: nothing changes either way
+  }
+
+  /** SIGKILL the member process: the server is told nothing. */
+  private async crash(): Promise<Completion> {
+    const m = this.current;
+    if (!m?.process.alive) return { type: 'fail', error: 'not a member' };
+    this.current = undefined;
+    m.process.kill();
+    this.record('member', { member: m.member, state: 'killed', session: m.session, pid: m.process.child.pid }, { node: this.node });
+    await m.process.exited;
+    return { type: 'ok', value: { member: m.member }, node: this.node, meta: { session: m.session } };
+  }
+
+  /** The member closes its session (its node goes with the close); killed if it cannot. */
+  private async leave(): Promise<Completion> {
+    const m = this.current;
+    if (!m?.process.alive) return { type: 'fail', error: 'not a member' };
+    this.current = undefined;
+    m.process.send('close');
+    const reply = await m.process.next(this.o.callTimeoutMs);
+    m.process.kill();
+    const graceful = reply?.closed === true;
+    this.record('member', { member: m.member, state: graceful ? 'left' : 'killed', session: m.session, ...(graceful ? {} : { reason: 'close not answered' }) }, { node: this.node });
+    return { type: 'ok', value: { member: m.member, graceful }, node: this.node, meta: { session: m.session } };
+  }
+
+  /** Retired or the run ended: the member process is killed (and recorded as such). */
+  async close(): Promise<void> {
+    const m = this.current;
+    this.current = undefined;
+    if (!m?.process.alive) return;
+    m.process.kill();
+    this.record('member', { member: m.member, state: 'killed', session: m.session, reason: 'client closed' }, { node: this.node });
+    await Promise.race([m.process.exited, sleep(1000)]);
+  }
+}
+
+/** The observer: lists the group after a catch-up write, so the list is not stale. */
+export class ObserverClient implements Client {
+  private readonly zk: RecipeSession;
+
+  constructor(ctx: WorkloadContext<ZkCluster>, process: number, private readonly o: MembershipOptions) {
+    this.zk = new RecipeSession(ctx, process, o);
+  }
+
+  async open(): Promise<void> {
+    const s = await this.zk.live();
+    try {
+      await s.ensurePath(GROUP_PATH);
+    } catch {
+      // cut off from the quorum: lists will fail, as they should
+    }
+  }
+
+  async invoke(op: OpSpec): Promise<Completion> {
+    if (op.f !== 'list') throw new HarnessError(`membership has no observer op '${op.f}'`);
+    await sleep(this.o.listPauseMs);
+    try {
+      const s = await this.zk.live();
+      await s.set(GROUP_PATH, '', -1);
+      const { children } = await s.children(GROUP_PATH);
+      return { type: 'ok', value: children.sort(), node: this.zk.node, meta: { session: s.sessionId } };
+    } catch (err) {
+      return { type: 'fail', error: outcomeOf(err).error, node: this.zk.node }; // a list changes nothing
+    }
+  }
+
+  async close(): Promise<void> {
+    this.zk.close();
+  }
+}
+
+/** Observer slots list; member slots cycle join, holds, then crash or leave (drawn). */
+export function membershipGenerator(o: MembershipOptions): OpGenerator {
+  const steps = new Map<number, number>();
+  return (ctx: GenContext) => {
+    if (ctx.worker < o.observers) return { f: 'list', value: null };
+    const n = steps.get(ctx.worker) ?? 0;
+    steps.set(ctx.worker, n + 1);
+    const at = n % (o.holds + 2);
+    if (at === 0) return { f: 'join', value: null };
+    if (at <= o.holds) return { f: 'hold', value: null };
+    return { f: ctx.rng.float() < 0.7 ? 'crash' : 'leave', value: null };
+  };
+}
+
+/** A worker's client takes its role from its first op: `list` makes it the observer, anything else
+ *  a member (a process id replacing a retired one keeps its slot's role this way). */
+class MembershipClient implements Client {
+  private role: ObserverClient | MemberClient | undefined;
+  constructor(private readonly make: (observer: boolean) => ObserverClient | MemberClient) {}
+  async open(): Promise<void> {}
+  async invoke(op: OpSpec): Promise<Completion> {
+    if (!this.role) {
+      this.role = this.make(op.f === 'list');
+      await this.role.open();
+    }
+    return this.role.invoke(op);
+  }
+  async close(): Promise<void> {
+    await this.role?.close();
+  }
+}
+
+export function membershipWorkload(options: Record<string, unknown>): Workload<Cluster> {
+  const o = membershipOptions(options);
+  const incarnations = new Map<number, number>();
+  return {
+    name: `membership-${o.variant}`,
+    client(ctx, process) {
+      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the membership workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
+      const zkCtx = ctx as WorkloadContext<ZkCluster>;
+      const name = () => {
+        const k = (incarnations.get(process) ?? 0) + 1;
+        incarnations.set(process, k);
+        return `m${process}-${k}`;
+      };
+      return new MembershipClient((observer) => (observer ? new ObserverClient(zkCtx, process, o) : new MemberClient(zkCtx, process, o, name)));
+    },
+    generator: membershipGenerator(o),
+    // after the heal the observers list a few more times: members killed or cut off must be gone
+    final: (ctx) => (ctx.worker < o.observers ? finalLists(ctx) : null),
+    checkers: membershipCheckers({ sessionTimeoutMs: o.sessionTimeoutMs, removalBoundMs: o.removalBoundMs }),
+  };
+}
+
+const finalLists = eachWorkerOnce(() => Array.from({ length: 3 }, () => ({ f: 'list', value: null })));
