@@ -45,7 +45,8 @@ export class Master {
       this.server.once('error', reject);
       this.server.listen({ host, port, backlog: 100 }, () => resolve());
     });
-    logLine('uwsgi-lite socket 0 bound to TCP address %s fd 3 (master pid: %d)', this.o.socket, process.pid);
+    const bound = this.server.address() as net.AddressInfo;
+    logLine('uwsgi-lite socket 0 bound to TCP address %s:%d (master pid: %d)', bound.address, bound.port, process.pid);
     if (this.o.bug.length) logLine('*** BUGS SWITCHED ON: %s ***', this.o.bug.join(', '));
     if (this.o.pidfile) writeFileSync(this.o.pidfile, `${process.pid}\n`);
     for (const slot of this.slots) this.spawn(slot, false);
