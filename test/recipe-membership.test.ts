@@ -64,6 +64,21 @@ describe('membership checkers (hand-made histories)', () => {
     assert.match(r.violations![0].message, /member m1-1 was still listed 6100 ms after it was killed \(allowed: 6000 ms\)/);
   });
 
+  it('a fault before the deadline moves it to the fault\'s end + bound (a new leader renews every session)', () => {
+    const b = builder();
+    b.join(1, 'm1-1', [0, 100], 'n1');
+    b.ended(1, 'm1-1', 1000, 'killed');
+    b.fault('partition-leader', ['n3'], [5000, 9000]);
+    b.list([12000, 12010], ['m1-1']);
+    const r = checkMembershipRemoval(b.history(), BOUNDS);
+    assert.equal(r.valid, true, r.summary);
+    assert.equal((r.details!.members as { delayedBy: string }[])[0].delayedBy, 'partition-leader');
+    b.list([15100, 15110], ['m1-1']);
+    const late = checkMembershipRemoval(b.history(), BOUNDS);
+    assert.equal(late.valid, false);
+    assert.match(late.violations![0].message, /still listed 14100 ms after it was killed \(allowed: 14000 ms, allowing for partition-leader\)/);
+  });
+
   it('flags a member that closed its session still listed a second later', () => {
     const b = builder();
     b.join(1, 'm1-1', [0, 100]);

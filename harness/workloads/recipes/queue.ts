@@ -39,6 +39,9 @@ export interface QueueOptions {
   drainBudgetMs: number;
   /** Hold the consumers to FIFO (only meaningful with a single consumer). */
   fifo: boolean;
+  /** Pause before each enqueue, so producers do not outrun the consumers (a growing backlog makes
+   *  every take list more children and the final drain longer). */
+  enqueuePauseMs: number;
 }
 
 export function queueOptions(o: Record<string, unknown>): QueueOptions {
@@ -47,7 +50,7 @@ export function queueOptions(o: Record<string, unknown>): QueueOptions {
   const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
   return {
     variant, producers: int('producers', 2), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
-    drainBudgetMs: int('drainBudgetMs', 5000), fifo: o.fifo === true,
+    drainBudgetMs: int('drainBudgetMs', 5000), fifo: o.fifo === true, enqueuePauseMs: int('enqueuePauseMs', 0),
   };
 }
 
@@ -97,6 +100,7 @@ export class QueueClient implements Client {
   }
 
   private async enqueue(s: ZkSession, element: string): Promise<Completion> {
+    if (this.o.enqueuePauseMs) await sleep(this.o.enqueuePauseMs);
     try {
       const path = await s.create(`${QUEUE_PATH}/item-`, element, 'persistentSequential');
       return { type: 'ok', value: element, meta: { path } };
