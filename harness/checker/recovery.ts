@@ -61,11 +61,13 @@ export function checkRecovery(history: readonly Op[], writes?: readonly string[]
   const m = measureRecovery(history, writes);
   const timed = m.faults.filter((f) => f.firstOkWriteMs !== null).map((f) => `${f.fault} ${(f.firstOkWriteMs! / 1000).toFixed(1)} s`);
   const recovery = timed.length ? `; first ok write after each fault: ${timed.join(', ')}` : '';
+  const waits = m.faults.map((f) => f.firstOkWriteMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const metrics: Record<string, number> = waits.length ? { firstOkWriteMsMax: waits.at(-1)!, firstOkWriteMsMedian: waits[Math.floor(waits.length / 2)] } : {};
   if (m.okAfterLastFault === 0) {
     const since = m.lastFaultEnd === null ? 'at all' : 'after the last fault ended';
-    return { checker: 'recovery', valid: false, summary: `no operation succeeded ${since}: the system did not recover${recovery}`, details: m };
+    return { checker: 'recovery', valid: false, summary: `no operation succeeded ${since}: the system did not recover${recovery}`, details: m, metrics };
   }
-  return { checker: 'recovery', valid: true, summary: `recovered: ${m.okAfterLastFault} ok ops after ${m.faults.length ? 'the last fault ended' : 'start'}${recovery}`, details: m };
+  return { checker: 'recovery', valid: true, summary: `recovered: ${m.okAfterLastFault} ok ops after ${m.faults.length ? 'the last fault ended' : 'start'}${recovery}`, details: m, metrics };
 }
 
 export const recoveryChecker: Checker = { name: 'recovery', check: (history) => checkRecovery(history) };

@@ -22,6 +22,9 @@ export interface CheckResult {
   violations?: Violation[];
   /** Measurements and checker-specific data (reports draw from these; nothing is computed twice). */
   details?: Record<string, unknown>;
+  /** Headline numbers (failover times, recovery times) the run lifts into result.json `metrics`
+   *  as `<checker>.<name>`, so the index and `compare` put them side by side. */
+  metrics?: Record<string, number>;
 }
 
 /** A checker is a pure function over a history. Options come from the scenario. */

@@ -138,6 +138,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   } else {
     for (const checker of workload.checkers) checks.push(await runChecker(checker, history, workloadOptions));
   }
+  for (const c of checks) for (const [k, v] of Object.entries(c.metrics ?? {})) if (Number.isFinite(v)) metrics[`${c.checker}.${k}`] = v;
   const valid = mergeValidity(checks.map((c) => c.valid));
   const first = checks.find((c) => c.valid === false) ?? checks.find((c) => c.valid === 'unknown') ?? checks[0];
   const result: RunResult = {

@@ -161,10 +161,11 @@ export function checkElection(history: readonly Op[], o: ElectionOptions): Check
     boundMs: o.sessionTimeoutMs + o.electionBoundMs,
     finalViews: views,
   };
-  if (violations.length) return { checker: 'leader-election', valid: false, summary: violations[0].message + (violations.length > 1 ? ` (+${violations.length - 1} more)` : ''), violations: violations.slice(0, 100), details };
+  const metrics = times.length ? { failoverMsMax: times.at(-1)!, failoverMsMedian: details.failoverMsMedian! } : undefined;
+  if (violations.length) return { checker: 'leader-election', valid: false, summary: violations[0].message + (violations.length > 1 ? ` (+${violations.length - 1} more)` : ''), violations: violations.slice(0, 100), details, ...(metrics ? { metrics } : {}) };
   const converged = views.length ? `; all ${views.length} candidates agree on ${views[0].leader} after the heal` : '';
   const fo = times.length ? `; ${times.length} failovers, longest ${secs(times.at(-1)!)}` : '';
-  return { checker: 'leader-election', valid: true, summary: `${terms.length} terms, never two live leaders${fo}${converged}`, details };
+  return { checker: 'leader-election', valid: true, summary: `${terms.length} terms, never two live leaders${fo}${converged}`, details, ...(metrics ? { metrics } : {}) };
 }
 
 export function electionChecker(defaults: ElectionOptions): Checker {
