@@ -40,7 +40,6 @@ export class PeerNet {
   private closed = false;
 
   constructor(
-    private readonly myid: number,
     private readonly peers: PeerAddress[],
     private readonly connectTimeoutMs: number,
     private readonly onMessage: MessageHandler,
@@ -96,7 +95,6 @@ export class PeerNet {
     });
     this.outbound.set(peerId, socket);
     lineReader(socket, (msg) => this.onMessage(msg, (m) => { send(socket, m); }));
-    void this.myid;
     return socket;
   }
 

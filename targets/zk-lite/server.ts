@@ -10,7 +10,7 @@ import { fourLetterWordText } from './four-letter.ts';
 import { JuteWriter } from './jute.ts';
 import { PeerNet, type PeerMessage } from './peer-net.ts';
 import {
-  ErrorCode, isSequentialMode, OpCode, replyHeader, writeConnectResponse, writeOpenAcl, writeStat,
+  ErrorCode, EventType, isSequentialMode, OpCode, replyHeader, writeConnectResponse, writeOpenAcl, writeStat,
   type ClientRequest, type ConnectRequest, type WriteOp,
 } from './protocol.ts';
 import { RaftNode, timingFor, type Role } from './raft.ts';
@@ -57,11 +57,11 @@ export class ZkLiteServer implements ConnectionHost {
   constructor(readonly cfg: ZkLiteConfig, private readonly log: (msg: string) => void) {
     this.tree = new DataTree(cfg.bugs);
     this.storage = new RaftStorage(cfg.dataDir, !cfg.bugs.has('no-fsync'), 10 * cfg.tickTime);
-    this.net = new PeerNet(cfg.myid, cfg.servers, 2 * cfg.tickTime, (m, reply) => this.onPeerMessage(m, reply), log);
+    this.net = new PeerNet(cfg.servers, 2 * cfg.tickTime, (m, reply) => this.onPeerMessage(m, reply), log);
     this.raft = new RaftNode(cfg, this.storage, this.net, timingFor(cfg), {
       apply: (e) => this.applyEntry(e),
       resetState: () => this.resetState(),
-      roleChanged: (role, leader) => this.onRoleChanged(role, leader),
+      roleChanged: (role) => this.onRoleChanged(role),
       log,
     });
   }
@@ -106,7 +106,7 @@ export class ZkLiteServer implements ConnectionHost {
 
   // ---- consensus glue -------------------------------------------------------------------------
 
-  private onRoleChanged(role: Role, leaderId: number | null): void {
+  private onRoleChanged(role: Role): void {
     for (const c of [...this.conns]) c.close();
     this.pendingHandshakes.clear();
     this.pendingRevalidations.clear();
@@ -117,7 +117,6 @@ export class ZkLiteServer implements ConnectionHost {
       this.seqCounters.clear();
       this.leaderReadyIndex = this.raft.lastIndex() + 1;
     }
-    void leaderId;
   }
 
   private resetState(): void {
@@ -409,7 +408,7 @@ export class ZkLiteServer implements ConnectionHost {
   private restoreWatches(conn: ClientConnection, req: Extract<ClientRequest, { kind: 'setWatches' }>): void {
     const zxid = this.tree.lastZxid;
     const rel = req.relativeZxid;
-    const { nodeCreated, nodeDeleted, nodeDataChanged, nodeChildrenChanged } = { nodeCreated: 1, nodeDeleted: 2, nodeDataChanged: 3, nodeChildrenChanged: 4 };
+    const { nodeCreated, nodeDeleted, nodeDataChanged, nodeChildrenChanged } = EventType;
     for (const path of req.data) {
       const node = this.tree.get(path);
       if (!node) conn.notify(nodeDeleted, path, zxid);

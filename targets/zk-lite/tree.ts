@@ -98,7 +98,7 @@ export class DataTree {
         this.sessions.set(cmd.sid, { timeout: cmd.timeout, passwd: cmd.passwd, ephemerals: new Set() });
         return { zxid, results: [{ err: 0 }], events: [] };
       case 'closeSession':
-        this.closeSession(cmd.sid, cmd.expired, zxid, entry.time);
+        this.closeSession(cmd.sid, cmd.expired, zxid);
         return { zxid, results: [{ err: 0 }], events: this.events, closedSession: cmd.sid };
       case 'write':
         return { zxid, results: this.applyWrite(cmd, zxid, entry.time), events: this.events };
@@ -107,7 +107,7 @@ export class DataTree {
     }
   }
 
-  private closeSession(sid: string, expired: boolean, zxid: bigint, time: number): void {
+  private closeSession(sid: string, expired: boolean, zxid: bigint): void {
     const session = this.sessions.get(sid);
     if (!session) return;
     this.sessions.delete(sid);
@@ -116,7 +116,6 @@ export class DataTree {
     for (const path of paths) {
       if (this.nodes.get(path)?.children.size === 0) this.deleteNode(path, zxid);
     }
-    void time;
   }
 
   /** Runs a write or a multi atomically: on the first failure every change is undone. */
