@@ -144,6 +144,24 @@ describe('uwsgi-lite server on loopback @integration', function () {
       assert.ok(served.size >= 5, `only ${served.size} pids served 14 requests`);
     });
 
+    it('a SIGSTOPped idle worker takes no connection: the others serve meanwhile', async () => {
+      // both workers ready (the previous test may have left one respawning): two answers at once
+      await until('two live workers', 10_000, () => children(s.proc.pid!).filter(alive).length === 2);
+      const warm = await Promise.all([request(s.port, get('/sleep', 'ms=200')), request(s.port, get('/sleep', 'ms=200'))]);
+      const paused = pidOf(warm[0].text);
+      assert.ok(paused > 0 && alive(paused), JSON.stringify(warm));
+      process.kill(paused, 'SIGSTOP');
+      try {
+        for (let i = 0; i < 4; i++) {
+          const r = await request(s.port, get('/health'), undefined, 5000);
+          assert.match(r.text, /^HTTP\/1\.1 200 OK/, `request ${i} (worker ${paused} stopped): ${r.error ?? JSON.stringify(r.text)}\n${s.log().slice(-1500)}`);
+          assert.notEqual(pidOf(r.text), paused);
+        }
+      } finally {
+        process.kill(paused, 'SIGCONT');
+      }
+    });
+
     it('a SIGKILLed master takes its workers along: they exit and the port refuses', async () => {
       const workers = children(s.proc.pid!);
       assert.equal(workers.length, 2);

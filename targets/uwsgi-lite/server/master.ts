@@ -5,7 +5,7 @@
 // SIGKILLs a worker whose request has run past harakiri. SIGTERM/SIGINT stop everything
 // (--die-on-term); if the master itself is SIGKILLed its workers see the IPC channel close and exit.
 import { fork, type ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,18 @@ import { serverArgs, type ServerOptions } from './options.ts';
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 /** The harakiri-late bug's extra margin (ms) on top of H. */
 const LATE_MARGIN_MS = 4000;
+/** How long the master waits for its first workers before it listens anyway. */
+const WORKERS_READY_MS = 30_000;
+
+/** Whether the process is stopped (SIGSTOP): like a stopped uWSGI worker it takes no connection. */
+function stopped(pid: number | undefined): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return /^[tT]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+  } catch {
+    return false;
+  }
+}
 
 type SlotState = 'starting' | 'idle' | 'busy' | 'retiring' | 'dead';
 
@@ -34,24 +46,37 @@ export class Master {
   private readonly server = net.createServer({ pauseOnConnect: true }, (sock) => this.accept(sock));
   private stopping = false;
   private harakiriTimer?: NodeJS.Timeout;
+  /** Worker slots that reported ready at least once; the master listens once all have. */
+  private readonly everReady = new Set<number>();
+  private onAllReady?: () => void;
+  /** Retries waiting connections while every idle worker is stopped. */
+  private readonly retryTimer = setInterval(() => this.queue.length && this.dispatch(), 100);
 
   constructor(private readonly o: ServerOptions) {
     this.slots = Array.from({ length: o.processes }, (_, i) => ({ id: i + 1, state: 'dead' as SlotState, lastFree: 0 }));
   }
 
+  /**
+   * Forks the workers, and listens only once all of them are ready: a node worker needs a second or
+   * more to start (a forked uWSGI worker a few ms), and a connection accepted before any worker can
+   * take it would wait instead of being refused as it is while nothing listens.
+   */
   async start(): Promise<void> {
-    const [host, port] = [this.o.socket.slice(0, this.o.socket.lastIndexOf(':')), Number(this.o.socket.slice(this.o.socket.lastIndexOf(':') + 1))];
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void this.shutdown(sig));
+    if (this.o.bug.length) logLine('*** BUGS SWITCHED ON: %s ***', this.o.bug.join(', '));
+    if (this.o.pidfile) writeFileSync(this.o.pidfile, `${process.pid}\n`);
+    const ready = new Promise<void>((resolve) => (this.onAllReady = resolve));
+    for (const slot of this.slots) this.spawn(slot, false);
+    const late = await Promise.race([ready.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), WORKERS_READY_MS).unref())]);
+    if (late) logLine('not every worker is ready after %d ms; listening anyway', WORKERS_READY_MS);
+    const at = this.o.socket.lastIndexOf(':');
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ host, port, backlog: 100 }, () => resolve());
+      this.server.listen({ host: this.o.socket.slice(0, at), port: Number(this.o.socket.slice(at + 1)), backlog: 100 }, () => resolve());
     });
     const bound = this.server.address() as net.AddressInfo;
     logLine('uwsgi-lite socket 0 bound to TCP address %s:%d (master pid: %d)', bound.address, bound.port, process.pid);
-    if (this.o.bug.length) logLine('*** BUGS SWITCHED ON: %s ***', this.o.bug.join(', '));
-    if (this.o.pidfile) writeFileSync(this.o.pidfile, `${process.pid}\n`);
-    for (const slot of this.slots) this.spawn(slot, false);
     if (this.o.harakiri > 0) this.harakiriTimer = setInterval(() => this.checkHarakiri(), 1000);
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void this.shutdown(sig));
   }
 
   private spawn(slot: Slot, respawn: boolean): void {
@@ -72,6 +97,8 @@ export class Master {
     if (m.t === 'ready' || m.t === 'end') {
       if (slot.state === 'retiring') return;
       Object.assign(slot, { state: 'idle', busySince: undefined, lastFree: performance.now() });
+      this.everReady.add(slot.id);
+      if (this.everReady.size === this.slots.length) this.onAllReady?.();
       this.dispatch();
     } else if (m.t === 'begin') {
       slot.busySince = performance.now();
@@ -109,10 +136,10 @@ export class Master {
     this.dispatch();
   }
 
-  /** Hands queued connections to idle workers, the longest-idle first. */
+  /** Hands queued connections to idle workers (a stopped one takes none), the longest-idle first. */
   private dispatch(): void {
     while (this.queue.length) {
-      const idle = this.slots.filter((s) => s.state === 'idle').sort((a, b) => a.lastFree - b.lastFree)[0];
+      const idle = this.slots.filter((s) => s.state === 'idle' && !stopped(s.child?.pid)).sort((a, b) => a.lastFree - b.lastFree)[0];
       if (!idle?.child) return;
       const sock = this.queue.shift()!;
       if (sock.destroyed) continue;
@@ -145,6 +172,7 @@ export class Master {
     this.stopping = true;
     logLine('%s received: goodbye to uWSGI-lite (master pid %d)', sig, process.pid);
     clearInterval(this.harakiriTimer);
+    clearInterval(this.retryTimer);
     this.server.close();
     for (const sock of this.queue.splice(0)) sock.destroy();
     const children = this.slots.map((s) => s.child).filter((c): c is ChildProcess => !!c && c.exitCode === null && c.signalCode === null);
