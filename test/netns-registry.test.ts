@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../harness/errors.ts';
 import { defaultRuntime, loadRuntime } from '../harness/runtime/registry.ts';
 import { runCommand } from '../harness/runtime/process.ts';
+import { NOBODY, repoReadableByNobody } from './support/nobody.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,8 +24,9 @@ describe('runtime registry', () => {
 
   it('defaults to local, and says why, for an ordinary user @integration', async function () {
     if (process.getuid?.() !== 0) this.skip(); // needs root to become another user
-    const code = `import { defaultRuntime } from '${ROOT}/harness/runtime/registry.ts'; console.log('chose', await defaultRuntime((l) => console.log(l)));`;
-    const r = await runCommand('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { timeoutMs: 30_000 });
+    const repo = await repoReadableByNobody(ROOT);
+    const code = `import { defaultRuntime } from '${repo.dir}/harness/runtime/registry.ts'; console.log('chose', await defaultRuntime((l) => console.log(l)));`;
+    const r = await runCommand('setpriv', [...NOBODY, process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { timeoutMs: 30_000, cwd: repo.dir }).finally(repo.dispose);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /using --runtime local because netns cannot run here: .*need root/);
     assert.match(r.stdout, /chose local/);

@@ -284,7 +284,7 @@ describe('netns runtime @integration', function () {
     const code = `
       import { watch } from 'node:fs';
       import netns from '${ROOT}/harness/runtime/netns/index.ts';
-      import { Ledger } from '${ROOT}/harness/runtime/netns/ledger.ts';
+      import { Ledger } from '${ROOT}/harness/runtime/ledger.ts';
       import { leftoversOf } from '${ROOT}/harness/runtime/netns/leftovers.ts';
       import { Cleanup } from '${ROOT}/harness/cleanup.ts';
       const ids = [];
