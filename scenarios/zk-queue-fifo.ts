@@ -14,7 +14,7 @@ export default defineScenario({
   opTimeoutMs: 8000,
   recover: 4,
   workload: queueWorkload,
-  workloadOptions: { variant: 'correct', producers: 2, fifo: true, enqueuePauseMs: 60, sessionTimeoutMs: 4000 },
+  workloadOptions: { variant: 'correct', producers: 2, fifo: true, enqueuePauseMs: 150, sessionTimeoutMs: 4000 },
   nemesis: {
     faults: ['partition-one', 'partition-leader', 'kill', 'kill-leader', 'pause'],
     interval: [2, 4],

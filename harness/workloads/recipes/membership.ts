@@ -2,8 +2,8 @@
 // process (a small node script, one ZooKeeper session) that registers an ephemeral node
 // /fl-group/m<slot>-<k>; an observer lists the group. Members end in three ways: the workload
 // SIGKILLs the member process (`crash`: its session must expire, so its node must disappear within
-// the session timeout plus a bound), the member closes its session (`leave`: the node goes at
-// once), or the nemesis cuts the member's server off long enough for the session to expire. The
+// the session timeout plus a bound), the member deletes its node and closes its session (`leave`:
+// the node goes at once), or the nemesis cuts the member's server off long enough for the session to expire. The
 // checker (../../checker/recipes/membership.ts) holds lists to that, and to the other half of the
 // promise: a member whose session lives stays listed.
 //
@@ -67,8 +67,9 @@ export function membershipOptions(o: Record<string, unknown>): MembershipOptions
   };
 }
 
-/** The member process: joins, then answers `hold` (setData on its node) and `close` on stdin, one
- *  JSON line per answer on stdout. Exits when its stdin closes (the harness is gone). */
+/** The member process: joins (answer id 0), then answers `hold <id>` (setData on its node) and
+ *  `close <id>` (delete its node, then close the session) on stdin, one JSON line per answer on stdout carrying the request's id, plus
+ *  unsolicited session lines. Exits when its stdin closes (the harness is gone). */
 const MEMBER_SCRIPT = `
 const [libUrl, connect, timeout, path, mode] = process.argv.slice(1);
 const zk = (await import(libUrl)).default;
@@ -80,8 +81,8 @@ client.on('expired', () => say({ session: 'expired' }));
 client.once('connected', () => {
   const id = client.getSessionId().toString('hex');
   client.mkdirp(path.slice(0, path.lastIndexOf('/')), (e1) => {
-    if (e1 && code(e1) !== -110) return say({ joined: false, code: code(e1), session: id });
-    client.create(path, Buffer.from(id), zk.CreateMode[mode], (e2) => say(e2 ? { joined: false, code: code(e2), session: id } : { joined: true, session: id }));
+    if (e1 && code(e1) !== -110) return say({ id: 0, joined: false, code: code(e1), session: id });
+    client.create(path, Buffer.from(id), zk.CreateMode[mode], (e2) => say(e2 ? { id: 0, joined: false, code: code(e2), session: id } : { id: 0, joined: true, session: id }));
   });
 });
 client.connect();
@@ -89,9 +90,14 @@ let buffered = '';
 process.stdin.on('data', (d) => {
   buffered += d;
   for (let i; (i = buffered.indexOf('\\n')) >= 0; buffered = buffered.slice(i + 1)) {
-    const cmd = buffered.slice(0, i);
-    if (cmd === 'hold') client.setData(path, Buffer.from('alive'), -1, (e) => say({ held: !e, code: code(e) }));
-    if (cmd === 'close') { client.once('disconnected', () => { say({ closed: true }); process.exit(0); }); client.close(); }
+    const [cmd, n] = buffered.slice(0, i).split(' ');
+    const id = Number(n);
+    if (cmd === 'hold') client.setData(path, Buffer.from('alive'), -1, (e) => say({ id, held: !e, code: code(e) }));
+    if (cmd === 'close') client.remove(path, -1, (e) => {
+      say({ id, closed: !e || code(e) === -101, code: code(e) });
+      client.close();
+      setTimeout(() => process.exit(0), 500);
+    });
   }
 });
 process.stdin.on('end', () => process.exit(0));
@@ -104,10 +110,13 @@ const DEFINITE_CODES = new Set([NO_NODE, -110, -112]);
 
 type Reply = Record<string, unknown>;
 
-/** One member process and its answers. */
+/** One member process and its answers. Every request carries an id and only the answer with that
+ *  id completes it: a late answer to a request that timed out is dropped, never taken as the
+ *  answer to the next one (a stale `held` would claim the node existed later than it did). */
 class MemberProcess {
   private readonly replies: Reply[] = [];
-  private waiting: ((r: Reply | undefined) => void) | undefined;
+  private waiting: { id: number; resolve: (r: Reply | undefined) => void } | undefined;
+  private requests = 0;
   readonly exited: Promise<void>;
 
   constructor(readonly child: ChildProcess, private readonly onSession: (state: string) => void) {
@@ -116,37 +125,47 @@ class MemberProcess {
       buffered += d;
       for (let i; (i = buffered.indexOf('\n')) >= 0; buffered = buffered.slice(i + 1)) this.take(JSON.parse(buffered.slice(0, i)) as Reply);
     });
+    // a write to a member that just died must not throw out of the harness (EPIPE)
+    child.stdin!.on('error', () => {});
+    child.on('error', () => {});
     this.exited = new Promise((r) => child.once('exit', () => r()));
     void this.exited.then(() => this.deliver(undefined));
   }
 
   private take(reply: Reply): void {
-    if (typeof reply.session === 'string' && Object.keys(reply).length === 1) return this.onSession(reply.session);
-    this.deliver(reply);
+    if (reply.id === undefined) {
+      if (typeof reply.session === 'string') this.onSession(reply.session);
+      return;
+    }
+    if (this.waiting?.id === reply.id) this.deliver(reply);
+    else if (reply.id === 0) this.replies.push(reply); // the join answer may come before anyone waits
   }
 
   private deliver(reply: Reply | undefined): void {
     const w = this.waiting;
     this.waiting = undefined;
-    if (w) w(reply);
-    else if (reply) this.replies.push(reply);
+    w?.resolve(reply);
   }
 
-  /** The next answer, or undefined when the process exited or `ms` passed. */
-  next(ms: number): Promise<Reply | undefined> {
-    const queued = this.replies.shift();
-    if (queued) return Promise.resolve(queued);
+  /** The answer to request `id`, or undefined when the process exited or `ms` passed. */
+  answer(id: number, ms: number): Promise<Reply | undefined> {
+    const queued = this.replies.findIndex((r) => r.id === id);
+    if (queued >= 0) return Promise.resolve(this.replies.splice(queued, 1)[0]);
+    if (!this.alive) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.deliver(undefined), ms);
-      this.waiting = (r) => {
+      this.waiting = { id, resolve: (r) => {
         clearTimeout(timer);
         resolve(r);
-      };
+      } };
     });
   }
 
-  send(line: string): void {
-    this.child.stdin!.write(`${line}\n`);
+  /** Sends a command and waits for its answer. */
+  request(command: 'hold' | 'close', ms: number): Promise<Reply | undefined> {
+    const id = ++this.requests;
+    this.child.stdin!.write(`${command} ${id}\n`);
+    return this.answer(id, ms);
   }
 
   get alive(): boolean {
@@ -174,6 +193,7 @@ export class MemberClient implements Client {
   async open(): Promise<void> {}
 
   invoke(op: OpSpec): Promise<Completion> {
+    this.reapDead();
     switch (op.f) {
       case 'join': return this.join();
       case 'hold': return this.hold();
@@ -181,6 +201,15 @@ export class MemberClient implements Client {
       case 'leave': return this.leave();
       default: throw new HarnessError(`membership has no member op '${op.f}'`);
     }
+  }
+
+  /** A member process that died on its own ended its membership: record it (late, so the checker's
+   *  deadline for its node is, if anything, generous). */
+  private reapDead(): void {
+    const m = this.current;
+    if (!m || m.process.alive) return;
+    this.current = undefined;
+    this.record('member', { member: m.member, state: 'killed', session: m.session, reason: 'member process exited by itself' }, { node: this.node });
   }
 
   private async join(): Promise<Completion> {
@@ -191,7 +220,7 @@ export class MemberClient implements Client {
       this.record('member', { member, state: `session-${state}`, session: this.current?.session ?? null }, { node: this.node });
       if (state === 'expired') this.record('member', { member, state: 'expired', session: this.current?.session ?? null }, { node: this.node });
     });
-    const reply = await proc.next(this.o.joinTimeoutMs);
+    const reply = await proc.answer(0, this.o.joinTimeoutMs);
     if (reply?.joined === true) {
       this.current = { member, session: String(reply.session), process: proc };
       return { type: 'ok', value: { member }, node: this.node, meta: { session: reply.session, pid: child.pid } };
@@ -208,8 +237,7 @@ export class MemberClient implements Client {
     await sleep(this.o.holdMs);
     const m = this.current;
     if (!m?.process.alive) return { type: 'fail', error: 'not a member' };
-    m.process.send('hold');
-    const reply = await m.process.next(this.o.callTimeoutMs);
+    const reply = await m.process.request('hold', this.o.callTimeoutMs);
     const value = { member: m.member };
     if (reply?.held === true) return { type: 'ok', value, node: this.node, meta: { session: m.session } };
     if (Number(reply?.code) === NO_NODE) return { type: 'fail', value, error: 'NoNode: our member node is gone (session expired)', node: this.node };
@@ -227,16 +255,18 @@ export class MemberClient implements Client {
     return { type: 'ok', value: { member: m.member }, node: this.node, meta: { session: m.session } };
   }
 
-  /** The member closes its session (its node goes with the close); killed if it cannot. */
+  /** The member leaves: deletes its node, then closes its session. Only a delete the ensemble
+   *  confirmed makes it a graceful leave (a session close is no proof: a server that lost its quorum
+   *  drops the connection just the same); otherwise the member is killed and counts as such. */
   private async leave(): Promise<Completion> {
     const m = this.current;
     if (!m?.process.alive) return { type: 'fail', error: 'not a member' };
     this.current = undefined;
-    m.process.send('close');
-    const reply = await m.process.next(this.o.callTimeoutMs);
-    m.process.kill();
+    const reply = await m.process.request('close', this.o.callTimeoutMs);
     const graceful = reply?.closed === true;
-    this.record('member', { member: m.member, state: graceful ? 'left' : 'killed', session: m.session, ...(graceful ? {} : { reason: 'close not answered' }) }, { node: this.node });
+    if (!graceful) m.process.kill();
+    this.record('member', { member: m.member, state: graceful ? 'left' : 'killed', session: m.session, ...(graceful ? {} : { reason: 'leave not confirmed' }) }, { node: this.node });
+    if (graceful) await Promise.race([m.process.exited, sleep(1000)]).then(() => m.process.kill());
     return { type: 'ok', value: { member: m.member, graceful }, node: this.node, meta: { session: m.session } };
   }
 
