@@ -227,7 +227,10 @@ export class ZkLiteServer implements ConnectionHost {
       const sid = this.newSessionId();
       this.pendingHandshakes.set(sid, conn);
       const cmd: Command = { t: 'createSession', sid, timeout, passwd: randomBytes(16).toString('base64') };
-      if (!this.submitCommand(cmd, { server: this.cfg.myid, boot: this.boot, sid, xid: 0 })) conn.close();
+      if (!this.submitCommand(cmd, { server: this.cfg.myid, boot: this.boot, sid, xid: 0 })) { conn.close(); return; }
+      // stale-read: a leader admits the client before the session is committed, so a deposed
+      // leader keeps taking clients and serving them reads.
+      if (this.bug('stale-read') && this.raft.role === 'leader') this.finishHandshake(sid, timeout, Buffer.from(cmd.passwd, 'base64'));
       return;
     }
     const sid = String(req.sessionId);
