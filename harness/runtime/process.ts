@@ -101,27 +101,20 @@ export async function spawnLogged(spec: LoggedSpawn): Promise<ChildHostProcess> 
   }
 }
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null };
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
-/** A HostProcess over a direct child of the harness. */
-export class ChildHostProcess implements HostProcess {
-  readonly pid: number;
-  /** Kernel start time of the pid, for ledgers that must survive the harness. */
-  readonly startTime: number | undefined;
+/**
+ * The lifecycle every runtime's daemon shares, over a pid on this machine: signals, SIGSTOP that
+ * resolves once the kernel shows the process stopped, bounded waits, SIGTERM-then-SIGKILL stop.
+ * Subclasses say how the process was started and when it exited (`exited`).
+ */
+export abstract class PidProcess implements HostProcess {
   private exit: Exit | undefined;
   /** Settles once the process has exited (never rejects). */
   readonly exited: Promise<Exit>;
 
-  constructor(readonly name: string, child: ChildProcess, readonly logFile: string) {
-    if (child.pid === undefined) throw new HarnessError(`${name} has no pid`);
-    this.pid = child.pid;
-    this.startTime = pidStartTime(this.pid);
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-    });
+  protected constructor(readonly name: string, readonly pid: number, readonly logFile: string, ended: Promise<Exit>) {
+    this.exited = ended.then((e) => (this.exit = e));
   }
 
   get alive(): boolean {
@@ -129,7 +122,7 @@ export class ChildHostProcess implements HostProcess {
   }
 
   async signal(signal: NodeJS.Signals): Promise<void> {
-    if (!this.alive) return;
+    if (!this.alive || this.pid <= 0) return;
     try {
       process.kill(this.pid, signal);
     } catch (err) {
@@ -140,7 +133,7 @@ export class ChildHostProcess implements HostProcess {
   /** SIGSTOP, resolving once the kernel shows the process stopped (so a fault starts when it says). */
   async pause(): Promise<void> {
     await this.signal('SIGSTOP');
-    await waitFor(`${this.name} (pid ${this.pid}) to stop`, 2000, () => !this.alive || !/^[RSD]$/.test(processState(this.pid) ?? 'gone'), 5);
+    await waitFor(`${this.name} (pid ${this.pid}) to stop`, 5000, () => !this.alive || !/^[RSD]$/.test(processState(this.pid) ?? 'gone'), 5);
   }
 
   resume(): Promise<void> {
@@ -169,7 +162,27 @@ export class ChildHostProcess implements HostProcess {
       await this.signal('SIGKILL');
       await this.waitExit(5000);
     }
-    killGroup(this.pid); // children it left behind in its process group, moments after it exited
+    this.afterStop();
+  }
+
+  /** Runs once the process is gone after stop(). */
+  protected afterStop(): void {}
+}
+
+/** A HostProcess over a direct child of the harness. */
+export class ChildHostProcess extends PidProcess {
+  /** Kernel start time of the pid, for ledgers that must survive the harness. */
+  readonly startTime: number | undefined;
+
+  constructor(name: string, child: ChildProcess, logFile: string) {
+    if (child.pid === undefined) throw new HarnessError(`${name} has no pid`);
+    super(name, child.pid, logFile, new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))));
+    this.startTime = pidStartTime(this.pid);
+  }
+
+  /** Children it left behind in its process group, moments after it exited. */
+  protected override afterStop(): void {
+    killGroup(this.pid);
   }
 }
 

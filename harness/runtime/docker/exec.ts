@@ -4,15 +4,13 @@
 // engine runs here, so container processes are visible in our pid namespace): signals, SIGSTOP/
 // SIGCONT and SIGKILL go straight to the daemon, as on netns, and the container keeps running, so a
 // killed node restarts with the same address and the same mapped ports.
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { constants } from 'node:os';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { HarnessError } from '../../errors.ts';
-import { pidAlive, waitFor } from '../process.ts';
-import type { ExecResult, HostProcess } from '../types.ts';
-
-type Exit = { code: number | null; signal: NodeJS.Signals | null };
+import { PidProcess, pidAlive, waitFor, type Exit } from '../process.ts';
+import type { ExecResult } from '../types.ts';
 
 export interface ExecSpec {
   cmd: string[];
@@ -26,16 +24,6 @@ const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) =>
 function toExit(code: number | null): Exit {
   if (code !== null && code > 128 && signalNames.has(code - 128)) return { code: null, signal: signalNames.get(code - 128)! };
   return { code, signal: null };
-}
-
-/** The one-letter state of a pid on this machine (R, S, T, Z, ...), or undefined when it is gone. */
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Creates and starts an exec; resolves with the attached (multiplexed) stream. */
@@ -57,13 +45,9 @@ async function hostPid(exec: Dockerode.Exec, what: string): Promise<number> {
   }, 20);
 }
 
-export class ContainerProcess implements HostProcess {
-  private exit: Exit | undefined;
-  /** Settles once the process has exited (never rejects). */
-  readonly exited: Promise<Exit>;
-
-  private constructor(readonly name: string, readonly pid: number, readonly logFile: string, ended: Promise<Exit>) {
-    this.exited = ended.then((e) => (this.exit = e));
+export class ContainerProcess extends PidProcess {
+  private constructor(name: string, pid: number, logFile: string, ended: Promise<Exit>) {
+    super(name, pid, logFile, ended);
   }
 
   /** Starts `spec` in `container`, stdout+stderr appended to `logFile`. */
@@ -80,56 +64,6 @@ export class ContainerProcess implements HostProcess {
       stream.once('error', done);
     });
     return new ContainerProcess(name, await hostPid(exec, name), logFile, ended);
-  }
-
-  get alive(): boolean {
-    return this.exit === undefined;
-  }
-
-  async signal(signal: NodeJS.Signals): Promise<void> {
-    if (!this.alive || this.pid === 0) return;
-    try {
-      process.kill(this.pid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
-  }
-
-  /** SIGSTOP, resolved once the kernel shows the process stopped (a fault starts when it is in force). */
-  async pause(): Promise<void> {
-    await this.signal('SIGSTOP');
-    await waitFor(`${this.name} (pid ${this.pid}) to stop after SIGSTOP`, 5000, () => {
-      const state = processState(this.pid);
-      return !this.alive || state === undefined || state === 'T' || state === 'Z';
-    }, 5);
-  }
-
-  resume(): Promise<void> {
-    return this.signal('SIGCONT');
-  }
-
-  async waitExit(timeoutMs: number): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HarnessError(`timed out after ${(timeoutMs / 1000).toFixed(1)}s waiting for ${this.name} (pid ${this.pid}) to exit`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async stop(graceMs = 5000): Promise<void> {
-    if (!this.alive) return;
-    await this.signal('SIGCONT'); // a stopped process cannot act on SIGTERM
-    await this.signal('SIGTERM');
-    try {
-      await this.waitExit(graceMs);
-    } catch {
-      await this.signal('SIGKILL');
-      await this.waitExit(5000);
-    }
   }
 }
 
