@@ -44,8 +44,8 @@ async function startServer(args: string[], processes: number): Promise<Server> {
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const port = await until('the master to bind', 20_000, () => Number(/bound to TCP address [\d.]+:(\d+)/.exec(out)?.[1]));
-  await until(`${processes} workers`, 20_000, () => children(proc.pid!).length >= processes && /spawned uWSGI worker/.test(out));
-  await sleep(300); // the workers' tsx start-up: ready messages
+  // the master listens only once every worker is ready
+  await until(`${processes} workers`, 20_000, () => children(proc.pid!).length >= processes);
   return { proc, port, dir, pidfile, log: () => out };
 }
 
