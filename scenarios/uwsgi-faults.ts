@@ -11,6 +11,7 @@ export default defineScenario({
   name: 'uwsgi-faults',
   description: 'uWSGI behind nginx under worker kill/stop, master kill + restart, nginx↔app partition, app host pause: nothing lost, nothing doubled',
   target: 'uwsgi-nginx',
+  targets: ['uwsgi-nginx', 'uwsgi-lite'],
   targetOptions: { processes: 3, readTimeout: 3, connectTimeout: 2, sendTimeout: 3 },
   nodes: 2,
   timeLimit: 25,

@@ -9,6 +9,7 @@ export default defineScenario({
   name: 'uwsgi-harakiri',
   description: 'uWSGI harakiri 2 s behind nginx: long requests killed with 502 inside the promised window, short ones never',
   target: 'uwsgi-nginx',
+  targets: ['uwsgi-nginx', 'uwsgi-lite'],
   targetOptions: { processes: 4, harakiri: 2, readTimeout: 10, connectTimeout: 2, sendTimeout: 5 },
   nodes: 2,
   timeLimit: 15,

@@ -17,14 +17,16 @@ export function register(program: Command): void {
     .command('compare')
     .description('run a scenario on several targets with the same seeds and compare verdicts, throughput, latency and failover')
     .argument('<scenario>', 'scenario name')
-    .requiredOption('--targets <list>', 'comma-separated target specs, e.g. zookeeper,zk-lite,zk-lite:bug=stale-read (use ; between specs that contain commas)')
+    .option('--targets <list>', "comma-separated target specs, e.g. zookeeper,zk-lite,zk-lite:bug=stale-read (use ; between specs that contain commas); default: the scenario's own list")
     .option('--seeds <n>', 'how many seeds (consecutive, from --seed)', int('seeds', 1), 1)
     .option('--seed <n>', 'first seed (default: random, printed)', int('seed', 0))
     .option('--time-limit <s>', 'seconds of workload per run', int('time-limit', 1))
     .option('--nodes <n>', 'ensemble size', int('nodes', 1))
     .addOption(new Option('--runtime <kind>', 'where nodes run').choices(['netns', 'docker', 'local']))
-    .action(async (scenario: string, o: { targets: string; seeds: number; seed?: number; timeLimit?: number; nodes?: number; runtime?: 'netns' | 'docker' | 'local' }) => {
-      const targets = splitTargets(o.targets);
+    .action(async (scenario: string, o: { targets?: string; seeds: number; seed?: number; timeLimit?: number; nodes?: number; runtime?: 'netns' | 'docker' | 'local' }) => {
+      const { loadScenario } = await import('../scenario/registry.ts');
+      const known = await loadScenario(scenario);
+      const targets = o.targets ? splitTargets(o.targets) : known.targets ?? [known.target];
       if (targets.length < 1) throw new UsageError('--targets needs at least one target');
       const first = o.seed ?? randomSeed();
       const seeds = Array.from({ length: o.seeds }, (_, i) => first + i);
