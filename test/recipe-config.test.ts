@@ -81,6 +81,17 @@ describe('config checkers (hand-made histories)', () => {
     const r = checkConfigMonotonic(b.h);
     assert.equal(r.valid, false);
     assert.match(r.violations![0].message, /saw configuration 1 \(read\) after 2 \(watch\) in the same session/);
+    // the session answered in issue order (seq), whatever order the history recorded them in
+    const reordered = builder();
+    reordered.write(1);
+    reordered.write(2);
+    reordered.h.push({ index: reordered.h.length, time: 100, process: 1, type: 'event', f: 'config', value: { value: 2, registration: 1, session: 's1', seq: 2 } });
+    reordered.h.push({ index: reordered.h.length, time: 101, process: 1, type: 'invoke', f: 'read', value: null });
+    reordered.h.push({ index: reordered.h.length, time: 102, process: 1, type: 'ok', f: 'read', value: 1, meta: { session: 's1', seq: 1 } });
+    assert.equal(checkConfigMonotonic(reordered.h).valid, true);
+    reordered.h.push({ index: reordered.h.length, time: 103, process: 1, type: 'invoke', f: 'read', value: null });
+    reordered.h.push({ index: reordered.h.length, time: 104, process: 1, type: 'ok', f: 'read', value: 1, meta: { session: 's1', seq: 3 } });
+    assert.equal(checkConfigMonotonic(reordered.h).valid, false);
     const across = builder();
     across.write(1);
     across.write(2);

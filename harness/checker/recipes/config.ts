@@ -11,7 +11,7 @@ import type { Op, PairedOp } from '../../history/op.ts';
 import { pairOps } from '../../history/pair.ts';
 import type { Checker, CheckResult, Violation } from '../result.ts';
 
-interface Seen { process: number | string; session: string; value: number; time: number; index: number; via: 'watch' | 'read'; registration?: number }
+interface Seen { process: number | string; session: string; value: number; time: number; index: number; via: 'watch' | 'read'; registration?: number; seq?: number }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
@@ -20,15 +20,28 @@ export function sightings(history: readonly Op[]): Seen[] {
   const seen: Seen[] = [];
   for (const op of history) {
     if (op.type === 'event' && op.f === 'config') {
-      const v = op.value as { value?: unknown; session?: unknown; registration?: unknown };
+      const v = op.value as { value?: unknown; session?: unknown; registration?: unknown; seq?: unknown };
       const value = num(v?.value);
-      if (value !== undefined) seen.push({ process: op.process, session: String(v.session), value, time: op.time, index: op.index, via: 'watch', registration: num(v.registration) });
+      if (value !== undefined) seen.push({ process: op.process, session: String(v.session), value, time: op.time, index: op.index, via: 'watch', registration: num(v.registration), seq: num(v.seq) });
     } else if (op.type === 'ok' && op.f === 'read') {
       const value = num(op.value);
-      if (value !== undefined) seen.push({ process: op.process, session: String(op.meta?.session), value, time: op.time, index: op.index, via: 'read' });
+      if (value !== undefined) seen.push({ process: op.process, session: String(op.meta?.session), value, time: op.time, index: op.index, via: 'read', seq: num(op.meta?.seq) });
     }
   }
   return seen;
+}
+
+/** Each session's sightings in the order the session answered them: by the client's issue number
+ *  when it recorded one (a session answers in issue order; the history's record order can differ),
+ *  else by history position. */
+function bySession(seen: Seen[]): Map<string, Seen[]> {
+  const groups = new Map<string, Seen[]>();
+  for (const s of seen) {
+    const key = `${s.process}/${s.session}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  for (const g of groups.values()) g.sort((a, b) => (a.seq !== undefined && b.seq !== undefined ? a.seq - b.seq : a.index - b.index));
+  return groups;
 }
 
 /** A watch fires at most once per registration. */
@@ -65,20 +78,21 @@ function writesOf(history: readonly Op[]): { ok: PairedOp[]; maybe: Set<number> 
 export function checkConfigMonotonic(history: readonly Op[]): CheckResult {
   const { maybe } = writesOf(history);
   const violations: Violation[] = [];
-  const last = new Map<string, Seen>();
   const seen = sightings(history);
-  for (const s of seen) {
-    if (!maybe.has(s.value)) violations.push({ message: `process ${s.process} saw configuration ${s.value}, which no writer wrote`, ops: [s.index], time: s.time });
-    const key = `${s.process}/${s.session}`;
-    const before = last.get(key);
-    if (before && s.value < before.value) {
-      violations.push({ message: `process ${s.process} saw configuration ${s.value} (${s.via}) after ${before.value} (${before.via}) in the same session ${s.session}: it went backwards`, ops: [before.index, s.index], time: s.time });
+  for (const s of seen) if (!maybe.has(s.value)) violations.push({ message: `process ${s.process} saw configuration ${s.value}, which no writer wrote`, ops: [s.index], time: s.time });
+  const sessions = bySession(seen);
+  for (const group of sessions.values()) {
+    let highest: Seen | undefined;
+    for (const s of group) {
+      if (highest && s.value < highest.value) {
+        violations.push({ message: `process ${s.process} saw configuration ${s.value} (${s.via}) after ${highest.value} (${highest.via}) in the same session ${s.session}: it went backwards`, ops: [highest.index, s.index], time: s.time });
+      }
+      if (!highest || s.value >= highest.value) highest = s;
     }
-    if (!before || s.value >= before.value) last.set(key, s);
   }
-  const details = { sightings: seen.length, sessions: last.size, watchFed: seen.filter((s) => s.via === 'watch').length };
+  const details = { sightings: seen.length, sessions: sessions.size, watchFed: seen.filter((s) => s.via === 'watch').length };
   if (violations.length) return { checker: 'config-monotonic', valid: false, summary: `configuration went backwards or was invented ${violations.length} times (first: ${violations[0].message})`, violations: violations.slice(0, 100), details };
-  return { checker: 'config-monotonic', valid: true, summary: `${seen.length} sightings in ${last.size} sessions, never backwards`, details };
+  return { checker: 'config-monotonic', valid: true, summary: `${seen.length} sightings in ${sessions.size} sessions, never backwards`, details };
 }
 
 /** After the heal every watcher's watch-fed view is the last configuration written. */

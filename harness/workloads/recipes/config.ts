@@ -66,6 +66,10 @@ export class ConfigClient implements Client {
   /** The watch-fed view: the last configuration read through a watch registration. */
   private view: { value: number; session: string } | undefined;
   private registrations = 0;
+  /** Numbers every getData in the order it is issued: a session answers in that order, while the
+   *  history may record a read's completion after a later watch-fed read (they reach the recorder
+   *  through different promise chains). The checker orders a session's sightings by it. */
+  private issued = 0;
   /** The registration whose firing (or loss) this watcher is waiting for. */
   private armed: number | undefined;
   private firstFiringSeen = false;
@@ -119,8 +123,9 @@ export class ConfigClient implements Client {
       const registration = ++this.registrations;
       try {
         this.armed = registration;
+        const seq = ++this.issued;
         const { data, stat } = await s.get(CONFIG_PATH, (event) => this.fired(registration, event, s.sessionId));
-        this.saw(decode(data), s.sessionId, registration, stat.mzxid);
+        this.saw(decode(data), s.sessionId, registration, stat.mzxid, seq);
         return;
       } catch (err) {
         if (this.armed === registration) this.armed = undefined;
@@ -140,8 +145,8 @@ export class ConfigClient implements Client {
     void this.watchLoop();
   }
 
-  private saw(value: number, session: string, registration: number, zxid: number): void {
-    this.record('config', { value, session, registration, zxid }, { node: this.zk.node });
+  private saw(value: number, session: string, registration: number, zxid: number, seq: number): void {
+    this.record('config', { value, session, registration, zxid, seq }, { node: this.zk.node });
     this.view = { value, session };
     const w = this.progress;
     this.progress = [];
@@ -191,8 +196,9 @@ export class ConfigClient implements Client {
     const s = await this.session();
     if (!('sessionId' in s)) return s;
     try {
+      const seq = ++this.issued;
       const { data, stat } = await s.get(CONFIG_PATH);
-      return { type: 'ok', value: decode(data), meta: { zxid: stat.mzxid, session: s.sessionId } };
+      return { type: 'ok', value: decode(data), meta: { zxid: stat.mzxid, session: s.sessionId, seq } };
     } catch (err) {
       return { type: 'fail', error: outcomeOf(err).error };
     }
