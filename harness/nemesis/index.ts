@@ -2,6 +2,7 @@
 // Adding a fault kind means adding one FaultKind in kinds/ and listing it here.
 import type { Rng } from '../rng.ts';
 import { kill, killLeader } from './kinds/crash.ts';
+import { killAll } from './kinds/crash-all.ts';
 import { partitionBridge, partitionHalves, partitionLeader, partitionOne, partitionRing } from './kinds/partition.ts';
 import { pause, pauseLeader } from './kinds/pause.ts';
 import { linkFaultKinds } from './link-faults.ts';
@@ -12,7 +13,7 @@ import type { FaultContext, FaultKind, PlannedFault } from './types.ts';
 import { uwsgiFaults } from '../../targets/uwsgi-nginx/faults.ts';
 
 export const faultKinds: Record<string, FaultKind> = Object.fromEntries(
-  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, pause, pauseLeader, ...uwsgiFaults, ...linkFaultKinds].map((k) => [k.name, k]),
+  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, killAll, pause, pauseLeader, ...uwsgiFaults, ...linkFaultKinds].map((k) => [k.name, k]),
 );
 
 /** A seeded schedule over the known fault kinds (unknown names are a UsageError), drawn with
