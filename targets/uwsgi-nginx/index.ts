@@ -3,257 +3,26 @@
 // and restart the master, or freeze the whole app host. Configs are generated per run in the hosts'
 // folders (never the system's); start-up waits until a request travels nginx → uWSGI → a worker.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HarnessError, UsageError } from '../../harness/errors.ts';
-import { waitFor } from '../../harness/runtime/process.ts';
-import type { Host, HostProcess } from '../../harness/runtime/types.ts';
-import type { Cluster, Target, TargetContext } from '../../harness/target.ts';
-import { appLayout, nginxConf, nginxLayout, uwsgiArgs, type AppLayout, type NginxLayout } from './config.ts';
+import { UsageError } from '../../harness/errors.ts';
+import type { Target, TargetContext } from '../../harness/target.ts';
+import { uwsgiArgs } from './config.ts';
 import { parseTargetOptions, type UwsgiNginxOptions } from './options.ts';
+import { startStack, writeHostFile, type AppServer, type UwsgiCluster } from './stack.ts';
+
+export { httpGet, NGINX_PORT, UWSGI_PORT, type Endpoint, type UwsgiCluster } from './stack.ts';
 
 const APP_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'app', 'app.py');
-/** Conventional ports: nginx listens on 80 of its host, uWSGI on 3031 of the app host. */
-export const NGINX_PORT = 80;
-export const UWSGI_PORT = 3031;
 
-export interface Endpoint { host: string; port: number }
-
-/** A started stack. Node names: 'app' = the uWSGI master (and its workers), 'nginx'. */
-export interface UwsgiCluster extends Cluster {
-  readonly options: UwsgiNginxOptions;
-  /** Where the harness's HTTP clients connect (nginx). */
-  readonly endpoint: Endpoint;
-  workerPids(): Promise<number[]>;
-  /** SIGKILLs the worker chosen by `pick` in [0,1); returns its pid (the master respawns it). */
-  killWorker(pick: number): Promise<number>;
-  /** SIGSTOPs the worker chosen by `pick`; `resumeWorker` continues it. */
-  stopWorker(pick: number): Promise<number>;
-  resumeWorker(pid: number): Promise<void>;
-}
-
-/** Writes a file on a host through the host itself, so it works wherever the host's folder lives. */
-async function writeHostFile(host: Host, file: string, text: string): Promise<void> {
-  const r = await host.exec('sh', ['-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', file], { input: text, timeoutMs: 10_000 });
-  if (r.code !== 0) throw new HarnessError(`cannot write ${file} on ${host.name}: ${r.stderr.trim()}`);
-}
-
-/** One HTTP GET with its own deadline; used for readiness only. */
-export function httpGet(ep: Endpoint, urlPath: string, timeoutMs: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: ep.host, port: ep.port, path: urlPath, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
-
-function logTail(file: string, lines = 8): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(log not readable)';
-  }
-}
-
-class UwsgiStack implements UwsgiCluster {
-  readonly target = 'uwsgi-nginx';
-  readonly nodes = ['nginx', 'app'] as const;
-  readonly metrics: Record<string, number> = {};
-  private uwsgi: HostProcess | undefined;
-  private nginx: HostProcess | undefined;
-  /** Pids SIGSTOPped by pause(node), per node (each host sees its own pids). */
-  private readonly paused = new Map<string, number[]>();
-  private readonly stoppedWorkers = new Set<number>();
-  /** Workers of a killed master, not yet seen gone. */
-  private orphans: number[] = [];
-
-  constructor(
-    readonly options: UwsgiNginxOptions, private readonly ctx: TargetContext, private readonly appHost: Host,
-    private readonly nginxHost: Host, private readonly app: AppLayout, private readonly web: NginxLayout, readonly endpoint: Endpoint,
-  ) {}
-
-  private async hostExec(host: Host, cmd: string, args: string[]): Promise<string> {
-    const r = await host.exec(cmd, args, { timeoutMs: 10_000 });
-    if (r.code !== 0) throw new HarnessError(`${cmd} ${args.join(' ')} on ${host.name} failed: ${r.stderr.trim() || r.stdout.trim()}`);
-    return r.stdout;
-  }
-
-  private async signal(host: Host, pids: number[], sig: string): Promise<void> {
-    if (pids.length) await host.exec('kill', ['-s', sig, ...pids.map(String)], { timeoutMs: 10_000 });
-  }
-
-  /** Pid (as seen on its host) from a pidfile, or undefined when absent. */
-  private async pidFrom(host: Host, file: string): Promise<number | undefined> {
-    const r = await host.exec('cat', [file], { timeoutMs: 10_000 });
-    const pid = Number(r.stdout.trim());
-    return r.code === 0 && Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  }
-
-  private async childrenOf(host: Host, pid: number): Promise<number[]> {
-    const r = await host.exec('cat', [`/proc/${pid}/task/${pid}/children`], { timeoutMs: 10_000 });
-    return r.code === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean).map(Number) : [];
-  }
-
-  private masterPid(): Promise<number | undefined> {
-    return this.pidFrom(this.appHost, this.app.pidFile);
-  }
-
-  /** Without a master the first process is worker 1 itself and forks the others. */
-  async workerPids(): Promise<number[]> {
-    const first = await this.masterPid();
-    if (first === undefined) return [];
-    const children = await this.childrenOf(this.appHost, first);
-    return this.options.master ? children : [first, ...children];
-  }
-
-  private async pickWorker(pick: number): Promise<number> {
-    const pids = (await this.workerPids()).sort((a, b) => a - b);
-    if (!pids.length) throw new HarnessError('uWSGI has no workers to pick from (is the master down?)');
-    return pids[Math.min(pids.length - 1, Math.floor(pick * pids.length))];
-  }
-
-  async killWorker(pick: number): Promise<number> {
-    const pid = await this.pickWorker(pick);
-    await this.signal(this.appHost, [pid], 'KILL');
-    return pid;
-  }
-
-  async stopWorker(pick: number): Promise<number> {
-    const pid = await this.pickWorker(pick);
-    await this.signal(this.appHost, [pid], 'STOP');
-    this.stoppedWorkers.add(pid);
-    return pid;
-  }
-
-  async resumeWorker(pid: number): Promise<void> {
-    this.stoppedWorkers.delete(pid);
-    await this.signal(this.appHost, [pid], 'CONT');
-  }
-
-  /** Starts uWSGI (again) and waits until its pidfile names a live master with its workers. */
-  async startApp(): Promise<void> {
-    const before = await this.masterPid();
-    this.uwsgi = await this.appHost.spawn({ name: 'uwsgi', command: 'uwsgi', args: uwsgiArgs(this.options, this.app, this.ctx.runtime.runId), cwd: this.app.dir });
-    this.ctx.cleanup.add(`uWSGI on ${this.appHost.name}`, () => this.stopApp());
-    const proc = this.uwsgi;
-    const outcome = await waitFor(`uWSGI master on ${this.appHost.name} to write ${this.app.pidFile} and fork ${this.options.processes} workers`, this.ctx.startTimeoutMs, async () => {
-      if (!this.options.daemonize && !proc.alive) return 'exited';
-      const master = await this.masterPid();
-      if (master === undefined || master === before) return false;
-      return (await this.workerPids()).length >= this.options.processes && 'ready';
-    }, 50);
-    if (outcome === 'exited') throw new HarnessError(`uWSGI exited during start-up; its log ends:\n${logTail(proc.logFile)}`);
-  }
-
-  private async stopApp(): Promise<void> {
-    await this.signal(this.appHost, [...this.stoppedWorkers, ...(this.paused.get('app') ?? [])], 'CONT');
-    this.stoppedWorkers.clear();
-    this.paused.delete('app');
-    const master = await this.masterPid();
-    const workers = [...this.orphans.splice(0), ...(master === undefined ? [] : await this.childrenOf(this.appHost, master))];
-    if (this.options.daemonize && master !== undefined) {
-      await this.signal(this.appHost, [master], 'TERM');
-      await this.waitGone([master, ...workers], 8000);
-    }
-    await this.uwsgi?.stop(5000);
-    await this.waitGone(workers, 5000);
-  }
-
-  /** Waits until none of `pids` exists on the app host; SIGKILLs the rest when the deadline passes. */
-  private async waitGone(pids: number[], deadlineMs: number): Promise<void> {
-    if (!pids.length) return;
-    const alive = async () => {
-      const r = await this.appHost.exec('sh', ['-c', 'for p; do [ -e /proc/$p ] && ! grep -q "^State:.*Z" /proc/$p/status && echo $p; done; true', 'sh', ...pids.map(String)], { timeoutMs: 10_000 });
-      return r.stdout.trim().split(/\s+/).filter(Boolean).map(Number);
-    };
-    try {
-      await waitFor(`uWSGI processes ${pids.join(', ')} to exit`, deadlineMs, async () => (await alive()).length === 0, 100);
-    } catch {
-      await this.signal(this.appHost, await alive(), 'KILL');
-    }
-  }
-
-  async startNginx(): Promise<void> {
-    const args = ['-c', this.web.conf, '-p', this.web.dir + '/'];
-    const check = await this.nginxHost.exec('nginx', ['-t', ...args], { timeoutMs: 10_000 });
-    if (check.code !== 0) throw new HarnessError(`nginx rejects the generated config ${this.web.conf}: ${check.stderr.trim()}`);
-    this.nginx = await this.nginxHost.spawn({ name: 'nginx', command: 'nginx', args, cwd: this.web.dir });
-    this.ctx.cleanup.add(`nginx on ${this.nginxHost.name}`, () => this.stopNginx());
-  }
-
-  private async stopNginx(): Promise<void> {
-    await this.signal(this.nginxHost, this.paused.get('nginx') ?? [], 'CONT');
-    this.paused.delete('nginx');
-    await this.nginx?.stop(3000);
-  }
-
-  /** Waits until a request goes through nginx to a worker and back (a 200 naming the worker pid). */
-  async waitServing(what: string, deadlineMs: number): Promise<void> {
-    await waitFor(`${what}: GET /health through nginx at ${this.endpoint.host}:${this.endpoint.port} answered 200 by a uWSGI worker`, deadlineMs, async () => {
-      if (this.nginx && !this.nginx.alive) throw new HarnessError(`nginx exited; its log ends:\n${logTail(this.nginx.logFile)}`);
-      const res = await httpGet(this.endpoint, '/health', 2000);
-      if (res.status !== 200 || !res.headers['x-worker-pid']) throw new Error(`answered ${res.status}`);
-      return true;
-    }, 50);
-  }
-
-  private nodeHost(node: string): Host {
-    if (node === 'app') return this.appHost;
-    if (node === 'nginx') return this.nginxHost;
-    throw new UsageError(`uwsgi-nginx has nodes 'app' and 'nginx', not '${node}'`);
-  }
-
-  /** The node's processes as its host sees them: master first, then its children. */
-  private async processes(node: string): Promise<number[]> {
-    const host = this.nodeHost(node);
-    const master = await this.pidFrom(host, node === 'app' ? this.app.pidFile : this.web.pidFile);
-    return master === undefined ? [] : [master, ...(await this.childrenOf(host, master))];
-  }
-
-  async kill(node: string): Promise<void> {
-    const pids = await this.processes(node);
-    if (node === 'nginx') {
-      await this.signal(this.nginxHost, pids, 'KILL');
-      return;
-    }
-    // only the master: its workers notice and exit by themselves (DESIGN.md); restart waits for them
-    await this.signal(this.appHost, pids.slice(0, 1), 'KILL');
-    this.orphans.push(...pids.slice(1));
-  }
-
-  async restart(node: string): Promise<void> {
-    const t0 = performance.now();
-    if (node === 'app') {
-      await this.waitGone(this.orphans.splice(0), 5000); // the old workers still hold the socket
-      await this.startApp();
-    }
-    else await this.startNginx();
-    await this.waitServing(`${node} restarted`, this.ctx.startTimeoutMs);
-    this.metrics[`${node}RestartMs`] = Math.round(performance.now() - t0);
-  }
-
-  async pause(node: string): Promise<void> {
-    const pids = await this.processes(node);
-    this.paused.set(node, [...(this.paused.get(node) ?? []), ...pids]);
-    await this.signal(this.nodeHost(node), pids, 'STOP');
-  }
-
-  async resume(node: string): Promise<void> {
-    const pids = this.paused.get(node) ?? [];
-    this.paused.delete(node);
-    await this.signal(this.nodeHost(node), pids, 'CONT');
-  }
-
-  async stop(): Promise<void> {
-    await this.stopNginx();
-    await this.stopApp();
-  }
+/** uWSGI itself as the stack's app server, serving the python test app copied into the app folder. */
+function uwsgiServer(ctx: TargetContext, options: UwsgiNginxOptions): AppServer {
+  return {
+    target: 'uwsgi-nginx',
+    label: 'uWSGI',
+    process: (app) => ({ name: 'uwsgi', command: 'uwsgi', args: uwsgiArgs(options, app, ctx.runtime.runId), cwd: app.dir }),
+    prepare: (host, app) => writeHostFile(host, path.join(app.appDir, 'app.py'), readFileSync(APP_SOURCE, 'utf8')),
+  };
 }
 
 const target: Target<UwsgiCluster> = {
@@ -263,24 +32,8 @@ const target: Target<UwsgiCluster> = {
   async start(ctx: TargetContext): Promise<UwsgiCluster> {
     const options = parseTargetOptions(ctx.options);
     const t0 = performance.now();
-    const appHost = ctx.runtime.host('app');
-    const nginxHost = ctx.runtime.host('nginx');
     if (options.socket === 'unix' && ctx.runtime.kind === 'docker') throw new UsageError('socket=unix needs nginx and uWSGI to share a file system; the docker runtime keeps them apart');
-    const sock = path.join(appHost.dir, 'uwsgi.sock');
-    const app = appLayout(appHost.dir, options.socket === 'unix' ? sock : `${appHost.address}:${appHost.port(UWSGI_PORT)}`);
-    const peer = await appHost.peerEndpoint(nginxHost, UWSGI_PORT);
-    const upstream = options.socket === 'unix' ? `unix:${sock}` : `${peer.host}:${peer.port}`;
-    const web = nginxLayout(nginxHost.dir, `${nginxHost.address}:${nginxHost.port(NGINX_PORT)}`, upstream);
-    const stack = new UwsgiStack(options, ctx, appHost, nginxHost, app, web, await nginxHost.endpoint(NGINX_PORT));
-    await writeHostFile(appHost, path.join(app.appDir, 'app.py'), readFileSync(APP_SOURCE, 'utf8'));
-    await writeHostFile(nginxHost, web.conf, nginxConf(options, web));
-    const dirs = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((d) => path.join(web.tempDir, d));
-    await nginxHost.exec('mkdir', ['-p', web.logDir, ...dirs], { timeoutMs: 10_000 });
-    await stack.startApp();
-    stack.metrics.uwsgiStartMs = Math.round(performance.now() - t0);
-    await stack.startNginx();
-    await stack.waitServing('start-up', ctx.startTimeoutMs);
-    stack.metrics.startMs = Math.round(performance.now() - t0);
+    const stack = await startStack(ctx, options, uwsgiServer(ctx, options), t0);
     ctx.log(`uwsgi-nginx: serving at ${stack.endpoint.host}:${stack.endpoint.port} after ${stack.metrics.startMs} ms (uWSGI ${options.processes} workers, harakiri ${options.harakiri || 'off'}, max-requests ${options.maxRequests || 'off'})`);
     return stack;
   },
