@@ -72,6 +72,22 @@ describe('config checkers (hand-made histories)', () => {
     assert.equal(checkWatchOnce(ok.h).valid, true);
   });
 
+  it('flags a firing without a change: nothing newer than what the registration read was being written', () => {
+    const b = builder();
+    b.write(1);
+    b.write(2);
+    b.seen(1, 2, 1);
+    b.fired(1, 1);
+    const r = checkWatchOnce(b.h);
+    assert.equal(r.valid, false);
+    assert.match(r.violations![0].message, /fired although no configuration newer than the 2 it read had been written/);
+    const changed = builder();
+    changed.seen(1, 2, 1);
+    changed.write(3, 'info');
+    changed.fired(1, 1);
+    assert.equal(checkWatchOnce(changed.h).valid, true, 'an unknown write of 3 may be the change');
+  });
+
   it('flags a configuration going backwards within a session, not across sessions', () => {
     const b = builder();
     b.write(1);
