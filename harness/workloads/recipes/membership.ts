@@ -15,7 +15,9 @@
 // member's `hold` is a setData on its own node, which succeeds only while the node exists — proof
 // that it still existed at a moment after the hold began.
 //
-// Ops: observer `list` (ok value: member names); member `join` (ok value: {member}), `hold`
+// Ops: observer `list` (ok value: member names; after the heal, lists spread over session
+// timeout + bound, so members that ended late in the run are judged too); member `join` (ok
+// value: {member}), `hold`
 // (ok = the node still exists), `crash`, `leave`. Every member end is also a `member` event
 // ({member, state: killed | left | expired}) with its time, including the kill of a member whose
 // client is retired after an unknown outcome.
@@ -300,7 +302,7 @@ export class ObserverClient implements Client {
 
   async invoke(op: OpSpec): Promise<Completion> {
     if (op.f !== 'list') throw new HarnessError(`membership has no observer op '${op.f}'`);
-    await sleep(this.o.listPauseMs);
+    await sleep((op.value as { pauseMs?: number } | null)?.pauseMs ?? this.o.listPauseMs);
     try {
       const s = await this.zk.live();
       await s.set(GROUP_PATH, '', -1);
@@ -364,10 +366,15 @@ export function membershipWorkload(options: Record<string, unknown>): Workload<C
       return new MembershipClient((observer) => (observer ? new ObserverClient(zkCtx, process, o) : new MemberClient(zkCtx, process, o, name)));
     },
     generator: membershipGenerator(o),
-    // after the heal the observers list a few more times: members killed or cut off must be gone
-    final: (ctx) => (ctx.worker < o.observers ? finalLists(ctx) : null),
+    final: finalLists(o),
     checkers: membershipCheckers({ sessionTimeoutMs: o.sessionTimeoutMs, removalBoundMs: o.removalBoundMs }),
   };
 }
 
-const finalLists = eachWorkerOnce(() => Array.from({ length: 3 }, () => ({ f: 'list', value: null })));
+/** After the heal the observers list at once, then every quarter of session timeout + bound until
+ *  that much has passed: by the last list every member that ended during the run must be gone. */
+function finalLists(o: MembershipOptions): OpGenerator {
+  const pauseMs = Math.ceil((o.sessionTimeoutMs + o.removalBoundMs) / 4) + 100;
+  const lists = eachWorkerOnce((): OpSpec[] => [{ f: 'list', value: null }, ...Array.from({ length: 4 }, () => ({ f: 'list', value: { pauseMs } }))]);
+  return (ctx) => (ctx.worker < o.observers ? lists(ctx) : null);
+}
