@@ -1,5 +1,6 @@
 // `faultline scenario NAME` (also `npm run scenario -- NAME`): runs one scenario and exits 0 when
 // every check holds, 1 on a violation, 2 when the verdict is unknown or the harness failed.
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.ts';
 
@@ -49,8 +50,11 @@ export function register(program: Command): void {
       const { dir, result } = outcome;
       const verdict = result.valid === true ? 'VALID' : result.valid === false ? 'INVALID' : 'UNKNOWN';
       console.log(`\n${verdict}: ${result.summary}`);
-      for (const c of result.checks) console.log(`  ${c.valid === true ? 'ok  ' : c.valid === false ? 'FAIL' : '??? '} ${c.checker}: ${c.summary}`);
-      console.log(`ops ${result.ops}, ${result.metrics?.opsPerSec ?? '?'} ops/s; run folder ${dir}`);
+      for (const c of result.checks) {
+        const text = c.summary.startsWith(`${c.checker}:`) ? c.summary : `${c.checker}: ${c.summary}`;
+        console.log(`  ${c.valid === true ? 'ok  ' : c.valid === false ? 'FAIL' : '??? '} ${text}`);
+      }
+      console.log(`ops ${result.ops}, ${result.metrics?.opsPerSec ?? '?'} ops/s; report ${path.join(dir, 'report.html')}`);
       if (result.valid !== true) {
         console.log(`seed ${result.seed}; fault schedule: ${JSON.stringify(result.schedule ?? [])}`);
         console.log(`replay: ${result.replay}${runFlags.concurrency ? ` --concurrency ${runFlags.concurrency}` : ''}${scheduleFile ? ` --schedule ${scheduleFile}` : ''}`);
