@@ -3,17 +3,12 @@
 // stack is restarted at the fault's end), the nginx↔app link cut, the whole app host frozen. Each is a
 // FaultKind the nemesis registry picks up; each end is idempotent.
 import type { ActiveFault, FaultContext, FaultKind } from '../../harness/nemesis/types.ts';
-import type { UwsgiCluster } from './index.ts';
+import { once } from '../../harness/nemesis/kinds/victims.ts';
+import type { UwsgiCluster } from './stack.ts';
 
 const stack = (ctx: FaultContext) => ctx.cluster as UwsgiCluster;
 /** Any uWSGI-like stack (uwsgi-nginx, uwsgi-lite): one that can list and signal its workers. */
 const isStack = (ctx: FaultContext) => typeof (ctx.cluster as Partial<UwsgiCluster>).killWorker === 'function';
-
-/** Makes `end` run its body once however often it is called. */
-function once(body: () => Promise<void>): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => (done ??= body());
-}
 
 export const workerKill: FaultKind = {
   name: 'worker-kill',
