@@ -46,6 +46,8 @@ interface LinkState {
   listen: { host: string; port: number };
   relay: Relay;
   installed: Map<string, Toxic<unknown>>;
+  /** Consecutive reads of the socket tables without the upstream's listener. */
+  misses: number;
 }
 
 export interface ProxiedNetworkOptions {
@@ -60,6 +62,10 @@ export interface ProxiedNetworkOptions {
 
 /** How often the relays' listeners are matched to their upstreams' listeners. */
 const WATCH_MS = 100;
+/** Reads in a row without the upstream's listener before a relay stops accepting. /proc/net/tcp is
+ *  not a snapshot: under socket churn one read can skip a listener that is there all along, and a
+ *  relay closing on that single miss refuses a live service (seen as a rare ECONNREFUSED). */
+const MISSES_TO_CLOSE = 3;
 
 /** Ports something listens on (any address), from the kernel's socket tables; undefined where
  *  there are none to read (not Linux). */
@@ -196,7 +202,8 @@ export class ProxiedNetwork implements Network {
       for (const link of this.created) {
         const stalled = [...link.installed.keys()].some((n) => n.startsWith('fl-partition-') || n.includes('-timeout-'));
         const up = ports.has(parseAddress(this.o.upstream(link.to, link.base)).port);
-        await link.relay.setAccepting(up || stalled).catch(() => {}); // port taken meanwhile: next tick
+        link.misses = up ? 0 : link.misses + 1;
+        await link.relay.setAccepting(up || stalled || link.misses < MISSES_TO_CLOSE).catch(() => {}); // port taken meanwhile: next tick
       }
     } finally {
       this.watching = false;
@@ -222,7 +229,7 @@ export class ProxiedNetwork implements Network {
     };
     const relay = await startRelay({ listen: parseAddress(this.o.listenAddress()), target: () => proxyAt, dialBack })
       .catch(() => startRelay({ listen: { host: '127.0.0.1', port: 0 }, target: () => proxyAt, dialBack }));
-    const state: LinkState = { from, to, base, proxy, listen: relay.address, relay, installed: new Map() };
+    const state: LinkState = { from, to, base, proxy, listen: relay.address, relay, installed: new Map(), misses: MISSES_TO_CLOSE };
     await this.sync(state);
     this.created.push(state);
     this.watch ??= setInterval(() => void this.matchListeners(), WATCH_MS).unref();
