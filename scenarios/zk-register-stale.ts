@@ -35,6 +35,8 @@ export default defineScenario({
   targets: ['zookeeper', 'zk-lite'],
   timeLimit: 14,
   concurrency: 6,
+  // a cap, so that the majority's writes do not overwrite a lost write before anyone reads it
+  rate: 120,
   opTimeoutMs: 6000,
   recover: 3,
   workload: readerWriterRegister,
