@@ -1,7 +1,9 @@
 // Durable Raft state in dataDir: the log (one JSON entry per line, appended and fsynced before the
 // server acknowledges it) and the hard state (term, vote). A crash leaves at most a torn last line,
-// which recovery drops. The no-fsync bug keeps appended entries in memory and writes them lazily,
-// so a crash loses an acknowledged tail — the failure real fsync prevents.
+// which recovery drops. The no-fsync bug keeps each appended entry in process memory until it is
+// `lazyFlushMs` old and then writes it without fsync, so a crash at any moment loses the entries of
+// the last `lazyFlushMs` — acknowledged ones included, the failure real fsync prevents. (Merely not
+// calling fsync would lose nothing on a SIGKILL: the kernel's page cache outlives the process.)
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Entry } from './tree.ts';
@@ -13,7 +15,8 @@ export class RaftStorage {
   hard: HardState = { term: 0, votedFor: null };
   private readonly dir: string;
   private fd = -1;
-  private unflushed: string[] = [];
+  /** no-fsync: appended lines not written yet, with the time they were appended. */
+  private unflushed: { at: number; line: string }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(dataDir: string, private readonly durable: boolean, private readonly lazyFlushMs: number) {
@@ -38,7 +41,7 @@ export class RaftStorage {
       this.rewrite(this.entries);
     }
     this.fd = openSync(this.logFile, 'a');
-    if (!this.durable) this.flushTimer = setInterval(() => this.flush(), this.lazyFlushMs).unref();
+    if (!this.durable) this.flushTimer = setInterval(() => this.flush(Date.now() - this.lazyFlushMs), Math.max(20, this.lazyFlushMs / 10)).unref();
   }
 
   lastIndex(): number { return this.entries.length; }
@@ -50,7 +53,11 @@ export class RaftStorage {
     if (batch.length === 0) return;
     for (const e of batch) this.entries.push(e);
     const text = batch.map((e) => JSON.stringify(e) + '\n');
-    if (!this.durable) { this.unflushed.push(...text); return; }
+    if (!this.durable) {
+      const at = Date.now();
+      for (const line of text) this.unflushed.push({ at, line });
+      return;
+    }
     writeSync(this.fd, text.join(''));
     fsyncSync(this.fd);
   }
@@ -87,11 +94,15 @@ export class RaftStorage {
     renameSync(tmp, this.stateFile);
   }
 
-  /** Writes lazily buffered entries (no-fsync mode only; they are still not fsynced). */
-  flush(): void {
+  /** Writes the lazily buffered entries appended before `olderThan` (all by default; no-fsync mode
+   *  only, and still without fsync). */
+  flush(olderThan = Infinity): void {
     if (this.unflushed.length === 0 || this.fd < 0) return;
-    writeSync(this.fd, this.unflushed.join(''));
-    this.unflushed = [];
+    let n = 0;
+    while (n < this.unflushed.length && this.unflushed[n].at < olderThan) n++;
+    if (n === 0) return;
+    writeSync(this.fd, this.unflushed.slice(0, n).map((u) => u.line).join(''));
+    this.unflushed = this.unflushed.slice(n);
   }
 
   close(): void {
