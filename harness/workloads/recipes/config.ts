@@ -241,6 +241,7 @@ export function configGenerator(writers: number): OpGenerator {
 export function configWorkload(options: Record<string, unknown>): Workload<Cluster> {
   const o = configOptions(options);
   const counter = new WriterCounter();
+  const viewOnce = eachWorkerOnce(() => [{ f: 'view', value: null }]); // per run: it remembers who viewed
   return {
     name: `config-${o.variant}`,
     client(ctx, process) {
@@ -253,4 +254,3 @@ export function configWorkload(options: Record<string, unknown>): Workload<Clust
   };
 }
 
-const viewOnce = eachWorkerOnce(() => [{ f: 'view', value: null }]);
