@@ -54,7 +54,8 @@ export function register(program: Command): void {
         const text = c.summary.startsWith(`${c.checker}:`) ? c.summary : `${c.checker}: ${c.summary}`;
         console.log(`  ${c.valid === true ? 'ok  ' : c.valid === false ? 'FAIL' : '??? '} ${text}`);
       }
-      console.log(`ops ${result.ops}, ${result.metrics?.opsPerSec ?? '?'} ops/s; report ${path.join(dir, 'report.html')}`);
+      console.log(`ops ${result.ops}, ${result.metrics?.opsPerSec ?? '?'} ops/s; run folder ${dir}`);
+      console.log(`report: ${path.join(dir, 'report.html')}`);
       if (result.valid !== true) {
         console.log(`seed ${result.seed}; fault schedule: ${JSON.stringify(result.schedule ?? [])}`);
         console.log(`replay: ${result.replay}${runFlags.concurrency ? ` --concurrency ${runFlags.concurrency}` : ''}${scheduleFile ? ` --schedule ${scheduleFile}` : ''}`);
