@@ -1,8 +1,12 @@
 // Every resource a run starts registers its undo at the moment it is started. Undos run in reverse
-// order at the end of the run, on SIGINT/SIGTERM, or when a start fails halfway; each runs once, and
+// order at the end of the run, on SIGINT/SIGTERM, or when a start fails halfway; each runs once (an undo
+// that failed gets one more try after the others), and
 // one failing undo does not stop the others.
 
 type Undo = () => void | Promise<void>;
+
+/** Pause before undos that failed are tried once more. */
+const RETRY_DELAY_MS = 500;
 
 export class Cleanup {
   private readonly stack: { label: string; undo: Undo; done: boolean }[] = [];
@@ -27,10 +31,21 @@ export class Cleanup {
   /** Runs every pending undo, newest first. Returns the errors as lines (empty when all went well). */
   runAll(): Promise<string[]> {
     this.running ??= (async () => {
-      const errors: string[] = [];
+      const failed: { label: string; undo: Undo }[] = [];
       // newest first; an undo registered while we run (a start racing with Ctrl-C) is picked up too
       for (let entry = this.nextPending(); entry; entry = this.nextPending()) {
         entry.done = true;
+        try {
+          await entry.undo();
+        } catch {
+          failed.push(entry);
+        }
+      }
+      // A second pass for what failed: an undo can fail for a passing reason the others remove (a
+      // half-built start still holding every file descriptor: EMFILE), and a leftover is worse.
+      const errors: string[] = [];
+      if (failed.length) await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      for (const entry of failed) {
         try {
           await entry.undo();
         } catch (err) {
