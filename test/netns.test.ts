@@ -282,7 +282,7 @@ describe('netns runtime @integration', function () {
   it('a create that fails half-way (out of file descriptors) undoes what it built and keeps the error', async () => {
     // a child with few file descriptors: building 12 hosts in parallel runs out while namespaces exist
     const code = `
-      import { watch } from 'node:fs';
+      import { readdirSync, watch } from 'node:fs';
       import netns from '${ROOT}/harness/runtime/netns/index.ts';
       import { Ledger } from '${ROOT}/harness/runtime/ledger.ts';
       import { leftoversOf } from '${ROOT}/harness/runtime/netns/leftovers.ts';
@@ -292,6 +292,7 @@ describe('netns runtime @integration', function () {
       Ledger.claim = (runId, kind) => { const l = claim(runId, kind); if (l) ids.push(runId); return l; }; // to learn the run id
       const created = new Set();
       const watcher = watch('/run/netns', (_, name) => name && created.add(String(name)));
+      if (process.env.FL_MEASURE_FDS) { console.log(readdirSync('/proc/self/fd').length); process.exit(0); }
       const cleanup = new Cleanup();
       let error = '';
       try {
@@ -305,7 +306,12 @@ describe('netns runtime @integration', function () {
       const made = [...created].filter((n) => n.startsWith('fl-' + ids[0] + '-'));
       console.log(JSON.stringify({ error, runId: ids[0], made, left: await leftoversOf(ids[0]) }));
     `;
-    const r = await runCommand('prlimit', ['--nofile=50', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { timeoutMs: 30_000 });
+    // the limit sits a fixed headroom above what the child itself holds once loaded (more when tsx
+    // compiles cold, as on a fresh clone): 12 parallel host builds run out, the undo one by one does not
+    const measured = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeoutMs: 30_000, env: { FL_MEASURE_FDS: '1' } });
+    const baseline = Number(measured.stdout.trim().split('\n').pop());
+    assert.ok(baseline > 0, `fd baseline: ${measured.stdout} ${measured.stderr}`);
+    const r = await runCommand('prlimit', [`--nofile=${baseline + 26}`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { timeoutMs: 30_000 });
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { error: string; runId: string; made: string[]; left: string[] };
     assert.match(out.error, /EMFILE/, 'the original error comes back');
