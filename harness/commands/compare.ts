@@ -4,13 +4,9 @@
 // deliberately buggy target is expected to exit 1.
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.ts';
+import { intFlag } from './flags.ts';
 import { randomSeed } from '../rng.ts';
 
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-};
 
 export function register(program: Command): void {
   program
@@ -18,10 +14,10 @@ export function register(program: Command): void {
     .description('run a scenario on several targets with the same seeds and compare verdicts, throughput, latency and failover')
     .argument('<scenario>', 'scenario name')
     .option('--targets <list>', "comma-separated target specs, e.g. zookeeper,zk-lite,zk-lite:bug=stale-read (use ; between specs that contain commas); default: the scenario's own list")
-    .option('--seeds <n>', 'how many seeds (consecutive, from --seed)', int('seeds', 1), 1)
-    .option('--seed <n>', 'first seed (default: random, printed)', int('seed', 0))
-    .option('--time-limit <s>', 'seconds of workload per run', int('time-limit', 1))
-    .option('--nodes <n>', 'ensemble size', int('nodes', 1))
+    .option('--seeds <n>', 'how many seeds (consecutive, from --seed)', intFlag('seeds', 1), 1)
+    .option('--seed <n>', 'first seed (default: random, printed)', intFlag('seed', 0))
+    .option('--time-limit <s>', 'seconds of workload per run', intFlag('time-limit', 1))
+    .option('--nodes <n>', 'ensemble size', intFlag('nodes', 1))
     .addOption(new Option('--runtime <kind>', 'where nodes run').choices(['netns', 'docker', 'local']))
     .action(async (scenario: string, o: { targets?: string; seeds: number; seed?: number; timeLimit?: number; nodes?: number; runtime?: 'netns' | 'docker' | 'local' }) => {
       const { loadScenario } = await import('../scenario/registry.ts');

@@ -2,13 +2,8 @@
 // every check holds, 1 on a violation, 2 when the verdict is unknown or the harness failed.
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { UsageError } from '../errors.ts';
+import { intFlag } from './flags.ts';
 
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-};
 
 interface ScenarioFlags {
   target?: string;
@@ -31,15 +26,15 @@ export function register(program: Command): void {
     .argument('<name>', 'scenario name')
     .option('--target <spec>', "target, optionally with options: zookeeper, zk-lite:bug=stale-read, uwsgi-nginx:harakiri=3")
     .addOption(new Option('--runtime <kind>', 'where nodes run').choices(['netns', 'docker', 'local']))
-    .option('--seed <n>', 'seed for the op mix and the fault schedule (printed on every run)', int('seed', 0))
-    .option('--time-limit <s>', 'seconds of workload', int('time-limit', 1))
-    .option('--nodes <n>', 'ensemble size (3 or 5)', int('nodes', 1))
+    .option('--seed <n>', 'seed for the op mix and the fault schedule (printed on every run)', intFlag('seed', 0))
+    .option('--time-limit <s>', 'seconds of workload', intFlag('time-limit', 1))
+    .option('--nodes <n>', 'ensemble size (3 or 5)', intFlag('nodes', 1))
     .option('--out <dir>', 'run folder (default store/<scenario>/<timestamp>)')
-    .option('--concurrency <n>', 'concurrent clients instead of the scenario\'s', int('concurrency', 1))
+    .option('--concurrency <n>', 'concurrent clients instead of the scenario\'s', intFlag('concurrency', 1))
     .option('--schedule <file>', 'replay this fault schedule (JSON array, or shrunk-schedule.json / result.json) instead of planning one from the seed')
     .option('--shrink', 'after a violation, re-run with smaller schedules, fewer clients and less time; keep the smallest that still fails')
-    .option('--shrink-budget <s>', 'seconds of shrinking after which no new attempt starts', int('shrink-budget', 1), 600)
-    .option('--shrink-attempts <n>', 'at most this many shrink attempts', int('shrink-attempts', 1))
+    .option('--shrink-budget <s>', 'seconds of shrinking after which no new attempt starts', intFlag('shrink-budget', 1), 600)
+    .option('--shrink-attempts <n>', 'at most this many shrink attempts', intFlag('shrink-attempts', 1))
     .action(async (name: string, o: ScenarioFlags) => {
       const { runScenario } = await import('../scenario/run.ts');
       const log = (line: string) => process.stderr.write(line + '\n');

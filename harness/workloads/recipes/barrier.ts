@@ -13,6 +13,7 @@
 //
 // `variant: 'early'` is deliberately wrong: a participant passes (and releases the round) as soon
 // as it sees N-1 participants.
+import { numberOption } from './options.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { barrierCheckers } from '../../checker/recipes/barrier.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -41,7 +42,7 @@ export interface BarrierOptions {
 export function barrierOptions(o: Record<string, unknown>): BarrierOptions {
   const variant = (o.variant ?? 'correct') as BarrierVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`barrier variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
-  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const int = numberOption(o);
   const participants = int('participants', 4);
   if (!(participants >= 2)) throw new UsageError(`barrier participants must be at least 2, got ${String(o.participants)}`);
   return { variant, participants, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), awaitMs: int('awaitMs', 4000), finalAwaitMs: int('finalAwaitMs', 15000) };

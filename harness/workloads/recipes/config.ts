@@ -14,6 +14,7 @@
 //
 // `variant: 'no-rewatch'` is deliberately wrong: the watcher never registers again after its first
 // firing, so its view freezes at the first change and never converges.
+import { numberOption } from './options.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configCheckers } from '../../checker/recipes/config.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -45,7 +46,7 @@ export interface ConfigOptions {
 export function configOptions(o: Record<string, unknown>): ConfigOptions {
   const variant = (o.variant ?? 'correct') as ConfigVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`config variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
-  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const int = numberOption(o);
   return { variant, writers: int('writers', 1), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), viewWaitMs: int('viewWaitMs', 6000), readPauseMs: int('readPauseMs', 100) };
 }
 

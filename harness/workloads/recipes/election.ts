@@ -14,6 +14,7 @@
 // `variant: 'no-recheck'` is deliberately wrong: the candidate ignores session events — it never
 // re-checks after a disconnect and never rejoins after expiry, so it keeps believing what it last
 // saw (possibly that it leads) after its node is gone.
+import { numberOption } from './options.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { electionChecker } from '../../checker/recipes/election.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -47,7 +48,7 @@ export interface ElectionOptions {
 export function electionOptions(o: Record<string, unknown>): ElectionOptions {
   const variant = (o.variant ?? 'correct') as ElectionVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`election variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
-  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const int = numberOption(o);
   return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), electionBoundMs: int('electionBoundMs', 8000), viewWaitMs: int('viewWaitMs', 6000), staggerMs: int('staggerMs', 0), minTermMs: int('minTermMs', 2000), resignShare: o.resignShare === undefined ? 0.25 : Number(o.resignShare) };
 }
 

@@ -11,6 +11,7 @@
 //
 // `variant: 'herd-broken'` is deliberately wrong: every waiter watches the parent (the herd) and
 // takes the lock when its node is among the first TWO children, so two clients hold at once.
+import { numberOption } from './options.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockFencingChecker, lockSafetyChecker, mutexChecker } from '../../checker/recipes/lock.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -41,7 +42,7 @@ export interface LockOptions {
 export function lockOptions(o: Record<string, unknown>): LockOptions {
   const variant = (o.variant ?? 'correct') as LockVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`lock variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
-  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const int = numberOption(o);
   return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), acquireWaitMs: int('acquireWaitMs', 6000), usesPerHold: int('usesPerHold', 3), useMs: int('useMs', 40), staggerMs: int('staggerMs', 0) };
 }
 

@@ -24,6 +24,7 @@
 //
 // `variant: 'persistent'` is deliberately wrong: members register PERSISTENT nodes (the classic
 // slip of a missing ephemeral flag), so dead members stay listed forever.
+import { numberOption } from './options.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,7 +63,7 @@ export interface MembershipOptions {
 export function membershipOptions(o: Record<string, unknown>): MembershipOptions {
   const variant = (o.variant ?? 'correct') as MembershipVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`membership variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
-  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const int = numberOption(o);
   return {
     variant, observers: int('observers', 1), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
     removalBoundMs: int('removalBoundMs', 6000), holds: int('holds', 4), holdMs: int('holdMs', 400), joinTimeoutMs: int('joinTimeoutMs', 6000), listPauseMs: int('listPauseMs', 150),

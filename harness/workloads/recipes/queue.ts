@@ -13,6 +13,7 @@
 // `variant: 'read-is-take'` is deliberately wrong: the consumer treats the getData of the lowest
 // child as the take and deletes it afterwards ignoring NoNode, so two consumers reading the same
 // child both deliver it.
+import { numberOption } from './options.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { queueCheckers } from '../../checker/recipes/queue.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -47,7 +48,7 @@ export interface QueueOptions {
 export function queueOptions(o: Record<string, unknown>): QueueOptions {
   const variant = (o.variant ?? 'correct') as QueueVariant;
   if (!VARIANTS.includes(variant)) throw new UsageError(`queue variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
-  const int = (k: string, d: number) => (o[k] === undefined ? d : Number(o[k]));
+  const int = numberOption(o);
   return {
     variant, producers: int('producers', 2), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
     drainBudgetMs: int('drainBudgetMs', 5000), fifo: o.fifo === true, enqueuePauseMs: int('enqueuePauseMs', 0),
