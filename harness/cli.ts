@@ -41,6 +41,12 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+// `faultline list | head`: a reader that goes away early is not an error worth a stack trace
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {
     // help and version exit 0; every usage mistake exits 2 (commander already printed the message)
