@@ -1,4 +1,4 @@
-// Checker bench section: every history with a known verdict in ../shared/data/porcupine, plus a generated
+// Checker bench section: every history with a known verdict in data/porcupine, plus a generated
 // 100,000-op history over 1,000 keys, each checked in a child process (bench/checker-worker.ts).
 // Prints verdict, ops, time and peak memory per file and a total line, against the Porcupine (Go)
 // reference figures for the same files.
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchSection } from './run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = path.resolve(ROOT, '../shared/data/porcupine');
+const DATA = path.join(ROOT, 'data/porcupine');
 const WORKER = path.join(ROOT, 'bench/checker-worker.ts');
 
 /** Porcupine's times on this kind of machine (ms), from the issue; other etcd logs take under 4 ms. */

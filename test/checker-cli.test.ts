@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { porcupine } from './support/data.ts';
 
 function faultline(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync('npx', ['tsx', 'harness/cli.ts', 'check', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -32,7 +33,7 @@ describe('faultline check (CLI)', function () {
   });
 
   it('--json prints one object with the contract fields; the format is detected (etcd log)', () => {
-    const r = faultline('--model', 'cas-register', '--json', '../shared/data/porcupine/etcd/etcd_000.log');
+    const r = faultline('--model', 'cas-register', '--json', porcupine('etcd/etcd_000.log'));
     assert.equal(r.code, 1, r.stderr);
     const body = JSON.parse(r.stdout);
     assert.equal(body.result, 'not-linearizable');

@@ -1,4 +1,4 @@
-// Every history with a known verdict in ../shared/data/porcupine (102 etcd logs as cas-register, 6
+// Every history with a known verdict in data/porcupine (102 etcd logs as cas-register, 6
 // kv histories) gets that verdict; every violation comes with a counterexample that really is one.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -6,8 +6,9 @@ import path from 'node:path';
 import { loadHistory } from '../harness/history/load.ts';
 import { checkLinearizability } from '../harness/checker/linearizability.ts';
 import { verdictWord } from '../harness/checker/describe.ts';
+import { PORCUPINE } from './support/data.ts';
 
-const DATA = '../shared/data/porcupine';
+const DATA = PORCUPINE;
 
 describe('checker: Porcupine test data with known verdicts', function () {
   this.timeout(300_000);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Op } from '../harness/history/op.ts';
 import { loadHistory } from '../harness/history/load.ts';
+import { porcupine } from './support/data.ts';
 import { checkLinearizability, linearizabilityChecker } from '../harness/checker/linearizability.ts';
 import { runChecker } from '../harness/checker/result.ts';
 import type { Counterexample } from '../harness/checker/result.ts';
@@ -52,7 +53,7 @@ describe('checker: counterexamples', function () {
 
   for (const file of ['etcd/etcd_000.log', 'etcd/etcd_010.log', 'kv/c10-bad.txt', 'kv/c50-bad.txt']) {
     it(`${file}: removing any op of the counterexample removes the ordering violation it shows`, () => {
-      const h = loadHistory(`../shared/data/porcupine/${file}`);
+      const h = loadHistory(porcupine(file));
       const model = file.startsWith('kv') ? 'kv' : 'cas-register';
       const r = checkLinearizability(model, h.ops);
       const cx = r.details.counterexample!;
@@ -156,7 +157,7 @@ describe('checker: long single-key histories', function () {
 
 describe('checker: partitions and the Checker interface', () => {
   it('kv histories are checked per key and report keys done', () => {
-    const h = loadHistory('../shared/data/porcupine/kv/c10-ok.txt');
+    const h = loadHistory(porcupine('kv/c10-ok.txt'));
     const r = checkLinearizability('kv', h.ops);
     assert.equal(r.valid, true);
     assert.deepEqual(r.details.partitions, { total: 10, done: 10 });

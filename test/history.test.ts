@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { porcupine } from './support/data.ts';
 import { UsageError } from '../harness/errors.ts';
 import { HistoryRecorder } from '../harness/history/jsonl.ts';
 import { detectFormat, loadHistory, parseHistory } from '../harness/history/load.ts';
@@ -117,7 +118,7 @@ describe('history: etcd jepsen.util log', () => {
   });
 
   it('reads all shipped etcd logs', () => {
-    const h = loadHistory('../shared/data/porcupine/etcd/etcd_002.log');
+    const h = loadHistory(porcupine('etcd/etcd_002.log'));
     assert.equal(h.warnings.length, 0);
     assert.ok(pairOps(h.ops).length > 50);
   });
