@@ -29,6 +29,10 @@ export interface Cluster {
   resume?(node: string): Promise<void>;
   /** The node currently leading (asked from the system), if the system has one. */
   leader?(): Promise<string | undefined>;
+  /** What the node's processes decide by the wall clock (CLOCK_REALTIME), found by experiment
+   *  (docs/CLOCKS.md), e.g. ['harakiri deadlines']; [] when a wall-clock fault reaches the node's
+   *  processes but nothing they decide by. Absent: not known (a clock fault counts as felt). */
+  wallClockReads?(node: string): readonly string[];
   /** Stops everything it started (also registered in the cleanup). */
   stop(): Promise<void>;
 }

@@ -6,14 +6,17 @@ import { killAll } from './kinds/crash-all.ts';
 import { partitionBridge, partitionHalves, partitionLeader, partitionOne, partitionRing } from './kinds/partition.ts';
 import { pause, pauseLeader } from './kinds/pause.ts';
 import { linkFaultKinds } from './link-faults.ts';
+import { clockFaultKinds } from './kinds/clock.ts';
+import { diskFaultKinds } from './kinds/disk.ts';
 import { runNemesis as runSchedule, type NemesisEvent } from './run.ts';
 import type { SchedulePlan } from './schedule.ts';
 import { planFaults } from './arbitrary.ts';
 import type { FaultContext, FaultKind, PlannedFault } from './types.ts';
+import type { HostFeatures } from '../runtime/types.ts';
 import { uwsgiFaults } from '../../targets/uwsgi-nginx/faults.ts';
 
 export const faultKinds: Record<string, FaultKind> = Object.fromEntries(
-  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, killAll, pause, pauseLeader, ...uwsgiFaults, ...linkFaultKinds].map((k) => [k.name, k]),
+  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, killAll, pause, pauseLeader, ...uwsgiFaults, ...linkFaultKinds, ...clockFaultKinds, ...diskFaultKinds].map((k) => [k.name, k]),
 );
 
 /** A seeded schedule over the known fault kinds (unknown names are a UsageError), drawn with
@@ -25,6 +28,17 @@ export function planSchedule(rng: Rng, opts: SchedulePlan): PlannedFault[] {
 /** Runs `schedule` with the known fault kinds; see run.ts. */
 export function runNemesis(schedule: readonly PlannedFault[], ctx: FaultContext, record: (event: NemesisEvent) => void, signal: AbortSignal): Promise<void> {
   return runSchedule(schedule, ctx, record, signal, faultKinds);
+}
+
+/** What the runtime must give the hosts for these fault kinds (unknown names are skipped). */
+export function hostFeaturesFor(kinds: Iterable<string>): HostFeatures {
+  const features: HostFeatures = {};
+  for (const name of kinds) {
+    const f = faultKinds[name]?.hostFeatures;
+    if (f?.clock) features.clock = true;
+    if (f?.diskMb) features.diskMb = Math.max(features.diskMb ?? 0, f.diskMb);
+  }
+  return features;
 }
 
 export { describeSchedule, type SchedulePlan } from './schedule.ts';

@@ -2,7 +2,7 @@
 // (seeded, replayable, shrinkable) says which fault starts when and for how long. Every start and
 // end is recorded as a `fault-start` / `fault-end` event so checkers and reports can show it.
 import type { Rng } from '../rng.ts';
-import type { Runtime } from '../runtime/types.ts';
+import type { HostFeatures, Runtime } from '../runtime/types.ts';
 import type { Cluster } from '../target.ts';
 
 /** One planned fault: a plain value, so schedules print, replay and shrink. */
@@ -22,6 +22,8 @@ export interface FaultContext {
   runtime: Runtime;
   rng: Rng;
   log: (line: string) => void;
+  /** The nodes faults may pick as victims (the scenario's `nemesis.on`); default: every node. */
+  victims?: readonly string[];
 }
 
 /** What a started fault did, recorded in the fault-start event. */
@@ -35,6 +37,8 @@ export interface ActiveFault {
 export interface FaultKind {
   name: string;
   description: string;
+  /** What the runtime must give every host for this kind (a fake clock, a size-limited disk). */
+  hostFeatures?: HostFeatures;
   /** Whether the cluster/runtime can do it (e.g. kill needs cluster.kill). */
   supported(ctx: FaultContext): boolean;
   /** `pick` is the schedule's random draw in [0,1) used to choose victims deterministically. */

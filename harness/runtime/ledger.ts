@@ -26,9 +26,11 @@ export interface LedgerData {
   links: string[];
   processes: LedgerProcess[];
   dirs: string[];
+  /** Filesystems mounted for the run (size-limited host folders); absent in older ledgers. */
+  mounts?: string[];
 }
 
-type ListField = 'files' | 'namespaces' | 'links' | 'dirs';
+type ListField = 'files' | 'namespaces' | 'links' | 'dirs' | 'mounts';
 
 const LEDGER_DIRS = ['/run/faultline', path.join(tmpdir(), 'faultline')];
 
@@ -100,12 +102,12 @@ export class Ledger {
   }
 
   add(field: ListField, item: string): void {
-    this.data[field].push(item);
+    (this.data[field] ??= []).push(item);
     this.save();
   }
 
   drop(field: ListField, item: string): void {
-    const list = this.data[field];
+    const list = this.data[field] ?? [];
     const at = list.indexOf(item);
     if (at >= 0) list.splice(at, 1);
     this.save();
@@ -130,7 +132,7 @@ export class Ledger {
   /** Whether the run still lists something it created and has not removed. */
   get holdsLeftovers(): boolean {
     const d = this.data;
-    return d.files.length + d.namespaces.length + d.links.length + d.processes.length + d.dirs.length > 0;
+    return d.files.length + d.namespaces.length + d.links.length + d.processes.length + d.dirs.length + (d.mounts?.length ?? 0) > 0;
   }
 
   private save(): void {

@@ -59,6 +59,42 @@ export interface Host {
   exec(command: string, args: string[], opts?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
   /** A directory private to this host (data dirs, configs); on docker, a path inside the container. */
   readonly dir: string;
+  /** Optional (when the run asked for `features.clock`): the wall clock this host's processes see. */
+  readonly clock?: HostClock;
+  /** Optional (when the run asked for `features.disk`): `dir` lies on a filesystem of its own, of a
+   *  fixed size, that can be filled. */
+  readonly disk?: HostDisk;
+}
+
+/** A host's wall clock as its processes see it (never the machine's own clock). Offsets in ms. */
+export interface HostClock {
+  /** The offset in force now (the last one set; the current side of a strobe). */
+  readonly offsetMs: number;
+  /** Steps the host's wall clock to real time + offsetMs, for every process of the host at once. */
+  set(offsetMs: number): Promise<void>;
+  /** Flips between offsets a and b every periodMs until the strobe is stopped (the offset stays
+   *  where the last flip left it: set it afterwards). */
+  strobe(aMs: number, bMs: number, periodMs: number): Promise<ClockStrobe>;
+}
+
+export interface ClockStrobe {
+  stop(): Promise<{ flips: number; offsetMs: number }>;
+}
+
+/** The size-limited filesystem holding a host's `dir`. */
+export interface HostDisk {
+  readonly sizeBytes: number;
+  /** Fills the filesystem until writes fail with ENOSPC; resolves with the bytes it took. */
+  fill(): Promise<{ bytes: number }>;
+  /** Frees what fill() took. Idempotent. */
+  free(): Promise<void>;
+}
+
+/** What a run needs its hosts to offer beyond processes and a network (the faults it plans ask). */
+export interface HostFeatures {
+  clock?: boolean;
+  /** A filesystem of this many MiB per host for `dir`. */
+  diskMb?: number;
 }
 
 /** Name of the harness itself (the clients) as the `from` end of a link: links `client`→n1, ... */
@@ -116,6 +152,9 @@ export interface RuntimeOptions {
   /** Where the runtime registers the undo of everything it creates. */
   cleanup: Cleanup;
   log: (line: string) => void;
+  /** Clock and disk capabilities to give every host; a runtime that cannot throws a UsageError
+   *  saying why in one line. */
+  features?: HostFeatures;
 }
 
 /** Each runtime module (harness/runtime/<kind>/index.ts) default-exports one of these. */

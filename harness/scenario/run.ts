@@ -13,7 +13,7 @@ import { Rng, randomSeed } from '../rng.ts';
 import { loadRuntime, defaultRuntime } from '../runtime/registry.ts';
 import type { Runtime, RuntimeKind } from '../runtime/types.ts';
 import { parseTargetSpec, type Cluster } from '../target.ts';
-import { faultKinds, planSchedule, runNemesis } from '../nemesis/index.ts';
+import { faultKinds, hostFeaturesFor, planSchedule, runNemesis } from '../nemesis/index.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { runWorkers } from './workers.ts';
 import { loadScenario, loadTarget, ROOT } from './registry.ts';
@@ -91,7 +91,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   try {
     await Promise.race([crashed.promise, (async () => {
       const t0 = performance.now();
-      const runtime: Runtime = await factory.create({ hosts: target.hostNames(nodes, options), logDir, cleanup, log });
+      const features = hostFeaturesFor([...(scenario.nemesis?.faults ?? []), ...(opts.schedule ?? []).map((f) => f.kind)]);
+      const runtime: Runtime = await factory.create({ hosts: target.hostNames(nodes, options), logDir, cleanup, log, features });
       metrics.runtimeStartMs = Math.round(performance.now() - t0);
       const t1 = performance.now();
       const cluster: Cluster = await target.start({
@@ -105,7 +106,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       schedule = opts.schedule ?? planFor(scenario, rng, timeLimit);
       if (schedule.length) log(`faultline: fault schedule: ${schedule.map((f) => `${f.kind}@${(f.at / 1000).toFixed(1)}s/${(f.duration / 1000).toFixed(1)}s`).join(', ')}`);
       const controller = new AbortController();
-      const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log }, (e) => recorder.record(e), controller.signal);
+      const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log, victims: scenario.nemesis?.on }, (e) => recorder.record(e), controller.signal);
       const stats = await runWorkers({
         scenario, workload, cluster, options, recorder, rng: rng.fork('ops'), timeLimitMs: timeLimit * 1000,
         opTimeoutMs: scenario.opTimeoutMs ?? SCENARIO_DEFAULTS.opTimeoutMs, log,

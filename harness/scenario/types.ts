@@ -14,6 +14,8 @@ export interface NemesisPlan {
   duration: [number, number];
   /** Seconds of calm before the first fault. */
   quiet?: number;
+  /** The nodes the faults may pick as victims (default: every node), e.g. ['app']. */
+  on?: string[];
 }
 
 export interface Scenario {

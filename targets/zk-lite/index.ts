@@ -42,6 +42,11 @@ export class ZkLiteEnsemble extends ZkEnsemble {
     super(ctx, { tickTime: opts.tickTime, initLimit: 10, syncLimit: opts.syncLimit });
   }
 
+  /** Every timeout runs on the monotonic clock (clock.ts) unless the wall-clock bug is on. */
+  wallClockReads(): readonly string[] {
+    return this.opts.bugs.includes('wall-clock') ? ['leader lease (check-quorum step-down)', 'session expiry'] : [];
+  }
+
   protected nodeProcess(host: Host): ProcessSpec {
     return { name: 'zk-lite', command: process.execPath, cwd: REPO, args: ['--import', TSX, join(HERE, 'main.ts'), '--config', `${host.dir}/zoo.cfg`] };
   }

@@ -5,6 +5,7 @@ import type { ZkLiteConfig } from './config.ts';
 import type { PeerMessage, PeerNet } from './peer-net.ts';
 import type { RaftStorage } from './storage.ts';
 import type { Command, Entry, Origin } from './tree.ts';
+import { elapsedMs, leaseClock } from './clock.ts';
 
 export type Role = 'follower' | 'candidate' | 'leader';
 
@@ -39,6 +40,8 @@ export class RaftNode {
   private readonly matchIndex = new Map<number, number>();
   private readonly inflightSince = new Map<number, number>();
   private readonly lastAck = new Map<number, number>();
+  /** The clock of the leader's lease (when each follower last acknowledged): monotonic, or the wall clock with the wall-clock bug. */
+  private readonly leaseNow: () => number;
   private readonly sentCommit = new Map<number, number>();
   private becameLeaderAt = 0;
   private pending: Entry[] = [];
@@ -54,6 +57,7 @@ export class RaftNode {
     private readonly hooks: RaftHooks,
   ) {
     this.others = cfg.servers.map((s) => s.id).filter((id) => id !== cfg.myid);
+    this.leaseNow = leaseClock(cfg.bugs);
   }
 
   get term(): number { return this.storage.hard.term; }
@@ -72,12 +76,12 @@ export class RaftNode {
   /** True if this server currently knows a live leader (itself included). */
   hasLeader(): boolean {
     if (this.role === 'leader') return true;
-    return this.leaderId !== null && Date.now() - this.lastLeaderContact < this.timing.electionMaxMs;
+    return this.leaderId !== null && elapsedMs() - this.lastLeaderContact < this.timing.electionMaxMs;
   }
 
   private resetElectionDeadline(): void {
     const { electionMinMs: lo, electionMaxMs: hi } = this.timing;
-    this.electionDeadline = Date.now() + lo + Math.random() * (hi - lo);
+    this.electionDeadline = elapsedMs() + lo + Math.random() * (hi - lo);
   }
 
   private setLeader(role: Role, leaderId: number | null): void {
@@ -91,10 +95,10 @@ export class RaftNode {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = elapsedMs();
     if (this.role === 'leader') {
       this.replicateAll();
-      if (!this.cfg.bugs.has('stale-read') && !this.hasQuorumContact(now)) {
+      if (!this.cfg.bugs.has('stale-read') && !this.hasQuorumContact(this.leaseNow())) {
         this.hooks.log('lost contact with a quorum: stepping down');
         this.becomeFollower(this.term, null);
       }
@@ -146,7 +150,7 @@ export class RaftNode {
   }
 
   private becomeLeader(): void {
-    this.becameLeaderAt = Date.now();
+    this.becameLeaderAt = this.leaseNow();
     for (const id of this.others) {
       this.nextIndex.set(id, this.storage.lastIndex() + 1);
       this.matchIndex.set(id, 0);
@@ -186,7 +190,7 @@ export class RaftNode {
   }
 
   private replicateTo(id: number): void {
-    const now = Date.now();
+    const now = elapsedMs();
     const since = this.inflightSince.get(id);
     if (since !== undefined) {
       if (now - since < this.timing.rpcTimeoutMs) return;
@@ -233,7 +237,7 @@ export class RaftNode {
 
   private heardFromLeaderRecently(): boolean {
     if (this.role === 'leader') return true;
-    return this.leaderId !== null && Date.now() - this.lastLeaderContact < this.timing.electionMinMs;
+    return this.leaderId !== null && elapsedMs() - this.lastLeaderContact < this.timing.electionMinMs;
   }
 
   private onPreVote(msg: PeerMessage): PeerMessage {
@@ -274,7 +278,7 @@ export class RaftNode {
     const term = msg.term as number;
     const fail = (conflictIndex: number) => ({ type: 'appendReply', from: this.cfg.myid, term: this.term, success: false, matchIndex: 0, conflictIndex });
     if (term < this.term) return fail(0);
-    this.lastLeaderContact = Date.now();
+    this.lastLeaderContact = elapsedMs();
     if (term > this.term || this.role !== 'follower' || this.leaderId !== msg.from) this.becomeFollower(term, msg.from);
     this.resetElectionDeadline();
     const prevIndex = msg.prevIndex as number;
@@ -324,7 +328,7 @@ export class RaftNode {
     if (this.role !== 'leader' || term !== this.term) return;
     const id = msg.from;
     this.inflightSince.delete(id);
-    this.lastAck.set(id, Date.now());
+    this.lastAck.set(id, this.leaseNow());
     const commitBefore = this.commitIndex;
     if (msg.success) {
       const match = msg.matchIndex as number;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { ClientConnection, type ConnectionHost, type RequestSlot } from './client-conn.ts';
 import type { ZkLiteConfig } from './config.ts';
+import { leaseClock } from './clock.ts';
 import { fourLetterWordText } from './four-letter.ts';
 import { JuteWriter } from './jute.ts';
 import { PeerNet, type PeerMessage } from './peer-net.ts';
@@ -49,6 +50,8 @@ export class ZkLiteServer implements ConnectionHost {
   readonly net: PeerNet;
   readonly raft: RaftNode;
   readonly startedAt = Date.now();
+  /** When a session was last heard of, and the leader's session expiry, read this clock (clock.ts). */
+  private readonly sessionNow: () => number;
   /** Set ZK_LITE_DEBUG=1 to log every handshake and client connection. */
   private readonly debug = process.env.ZK_LITE_DEBUG === '1';
   /** Distinguishes this process's requests from those of an earlier run replayed from the log. */
@@ -56,6 +59,7 @@ export class ZkLiteServer implements ConnectionHost {
 
   constructor(readonly cfg: ZkLiteConfig, private readonly log: (msg: string) => void) {
     this.tree = new DataTree(cfg.bugs);
+    this.sessionNow = leaseClock(cfg.bugs);
     this.storage = new RaftStorage(cfg.dataDir, !cfg.bugs.has('no-fsync'), 10 * cfg.tickTime);
     this.net = new PeerNet(cfg.servers, 2 * cfg.tickTime, (m, reply) => this.onPeerMessage(m, reply), log);
     this.raft = new RaftNode(cfg, this.storage, this.net, timingFor(cfg), {
@@ -111,7 +115,7 @@ export class ZkLiteServer implements ConnectionHost {
     this.pendingHandshakes.clear();
     this.pendingRevalidations.clear();
     if (role === 'leader') {
-      this.leaderSince = Date.now();
+      this.leaderSince = this.sessionNow();
       this.sessionSeen.clear();
       this.expiring.clear();
       this.seqCounters.clear();
@@ -129,7 +133,7 @@ export class ZkLiteServer implements ConnectionHost {
     if (this.raft.handle(msg, reply)) return;
     if (msg.type === 'propose' && this.raft.role === 'leader') this.proposeAsLeader(msg.cmd as Command, msg.origin as Origin | undefined);
     if (msg.type === 'touch' && this.raft.role === 'leader') {
-      const now = Date.now();
+      const now = this.sessionNow();
       for (const sid of msg.sessions as string[]) this.sessionSeen.set(sid, now);
     }
   }
@@ -167,7 +171,7 @@ export class ZkLiteServer implements ConnectionHost {
     const cmd = entry.cmd;
     const mine = entry.origin?.server === this.cfg.myid && entry.origin.boot === this.boot ? entry.origin : undefined;
     if (cmd.t === 'createSession') {
-      if (this.raft.role === 'leader') this.sessionSeen.set(cmd.sid, Date.now());
+      if (this.raft.role === 'leader') this.sessionSeen.set(cmd.sid, this.sessionNow());
       if (mine) this.finishHandshake(cmd.sid, cmd.timeout, Buffer.from(cmd.passwd, 'base64'));
     } else if (cmd.t === 'closeSession') {
       this.onSessionClosed(cmd.sid, result, mine);
@@ -272,7 +276,7 @@ export class ZkLiteServer implements ConnectionHost {
 
   activity(conn: ClientConnection): void {
     if (!conn.sid) return;
-    if (this.raft.role === 'leader') this.sessionSeen.set(conn.sid, Date.now());
+    if (this.raft.role === 'leader') this.sessionSeen.set(conn.sid, this.sessionNow());
     else this.touched.add(conn.sid);
   }
 
@@ -285,7 +289,7 @@ export class ZkLiteServer implements ConnectionHost {
 
   /** Leader: expire sessions not heard of within their timeout. Follower: report live sessions. */
   private sessionTick(): void {
-    const now = Date.now();
+    const now = this.sessionNow();
     if (this.raft.role === 'leader') {
       for (const [sid, session] of this.tree.sessions) {
         const seen = this.sessionSeen.get(sid) ?? this.leaderSince;

@@ -36,6 +36,12 @@ export class ZooKeeperEnsemble extends ZkEnsemble {
     super(ctx, opts);
   }
 
+  /** Measured (docs/CLOCKS.md): session expiry, leader/follower sync limits and election timeouts run
+   *  on System.nanoTime (CLOCK_MONOTONIC); the wall clock reaches only log lines and znode times. */
+  wallClockReads(): readonly string[] {
+    return [];
+  }
+
   protected nodeProcess(host: Host): ProcessSpec {
     return { name: 'zookeeper', command: 'java', args: jvmArgs(`${host.dir}/zoo.cfg`, this.opts.heapMb) };
   }

@@ -6,7 +6,7 @@ import type { FaultContext } from '../types.ts';
 /** How long a kind waits for the cluster to name its leader before it falls back. */
 const LEADER_TIMEOUT_MS = 5000;
 
-export const pickVictim = (ctx: FaultContext, pick: number): string => chooseNode(ctx.cluster.nodes, pick);
+export const pickVictim = (ctx: FaultContext, pick: number): string => chooseNode(ctx.victims ?? ctx.cluster.nodes, pick);
 
 /** The leader if the cluster knows one within a few seconds, else a node drawn from `pick`. */
 export async function pickLeader(ctx: FaultContext, pick: number): Promise<{ node: string; detail: string }> {

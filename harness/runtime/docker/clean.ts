@@ -8,6 +8,7 @@ import type { ContainerRuntimeClient } from 'testcontainers';
 import { Ledger } from '../ledger.ts';
 import { sameProcess } from '../process.ts';
 import { LABEL } from './engine.ts';
+import { unmountDisk } from '../disk/tmpfs-disk.ts';
 import { removeContainer } from './host.ts';
 
 type Log = (line: string) => void;
@@ -44,13 +45,15 @@ export async function cleanLeftovers(client: ContainerRuntimeClient, log: Log, o
     await docker.getVolume(v.Name).remove();
     log(`docker: removed volume ${v.Name}`);
   }
-  cleanLedgers(log, opts);
+  await cleanLedgers(log, opts);
 }
 
 /** Folders and ledgers of docker runs whose owner is gone (or all of them with `all`). */
-function cleanLedgers(log: Log, opts: { all?: boolean }): void {
+async function cleanLedgers(log: Log, opts: { all?: boolean }): Promise<void> {
   for (const { file, data } of Ledger.list()) {
     if (data.kind !== 'docker' || (!opts.all && Ledger.ownerAlive(data))) continue;
+    // the containers are gone: their size-limited folders can be unmounted, then removed
+    for (const dir of data.mounts ?? []) if (await unmountDisk(dir)) log(`docker: unmounted ${dir}`);
     for (const dir of data.dirs) {
       if (!existsSync(dir)) continue;
       rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,8 @@ import type Dockerode from 'dockerode';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import type { Cleanup } from '../../cleanup.ts';
 import { HarnessError } from '../../errors.ts';
-import type { ExecResult, Host, HostProcess, ProcessSpec } from '../types.ts';
+import type { ExecResult, Host, HostDisk, HostProcess, ProcessSpec } from '../types.ts';
+import type { FileClock } from '../clock/fake-clock.ts';
 import { NEVER_PULL, tc } from './engine.ts';
 import { ContainerProcess, execOnce } from './exec.ts';
 import type { NodeImage } from './images.ts';
@@ -26,6 +27,8 @@ export interface NodeSpec {
   labels: Record<string, string>;
   /** Deadline to start and pass the readiness check (iptables answers, so partitions will work). */
   readyTimeoutMs: number;
+  /** More folders of this machine to mount at the same path (read-only), e.g. the run's clock files. */
+  extraReadOnly?: string[];
 }
 
 /** testcontainers' GenericContainer with what its builder does not offer: an init, a fixed address
@@ -56,6 +59,7 @@ export async function startNode(client: ContainerRuntimeClient, spec: NodeSpec, 
         { source: spec.repoRoot, target: spec.repoRoot, mode: 'ro' },
         { source: spec.dir, target: spec.dir, mode: 'rw' },
         { source: process.execPath, target: process.execPath, mode: 'ro' },
+        ...(spec.extraReadOnly ?? []).map((dir) => ({ source: dir, target: dir, mode: 'ro' as const })),
       ])
       .withCommand(['sleep', 'infinity'])
       .withWaitStrategy(tc.Wait.forSuccessfulCommand('iptables -w 5 -S INPUT'))
@@ -104,6 +108,8 @@ export class ContainerHost implements Host {
     readonly dir: string,
     readonly container: Dockerode.Container,
     private readonly ctx: HostContext,
+    readonly clock?: FileClock,
+    readonly disk?: HostDisk,
   ) {}
 
   port(base: number): number {
@@ -129,7 +135,7 @@ export class ContainerHost implements Host {
 
   async spawn(spec: ProcessSpec): Promise<HostProcess> {
     const logFile = path.join(this.ctx.logDir, `${this.name}-${spec.name}.log`);
-    const proc = await ContainerProcess.start(this.ctx.client.container.dockerode.modem, this.container, spec.name, { cmd: [spec.command, ...spec.args], env: spec.env, cwd: spec.cwd ?? this.dir }, logFile);
+    const proc = await ContainerProcess.start(this.ctx.client.container.dockerode.modem, this.container, spec.name, { cmd: [spec.command, ...spec.args], env: this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env, cwd: spec.cwd ?? this.dir }, logFile);
     this.ctx.cleanup.add(`${spec.name} on ${this.name} (pid ${proc.pid})`, () => proc.stop());
     return proc;
   }

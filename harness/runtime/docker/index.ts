@@ -18,6 +18,8 @@ import { engine, engineIsLocal, LABEL, requireImage } from './engine.ts';
 import { ContainerHost, startNode } from './host.ts';
 import { imageFor, type NodeImage } from './images.ts';
 import { ContainerNetwork, createRunNetwork, type RunNetwork } from './network.ts';
+import { libfaketimePath, makeHostClocks, type FileClock } from '../clock/fake-clock.ts';
+import { ExecDisk, mountDisk } from '../disk/tmpfs-disk.ts';
 
 /** The repo root, mounted read-only into every container at the same path. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -92,6 +94,8 @@ interface Build {
   runDir: string;
   net: RunNetwork;
   images: NodeImage[];
+  ledger: Ledger;
+  clocks?: Map<string, FileClock>;
 }
 
 /** All containers at once; allSettled, so every host has started or failed before anything is undone. */
@@ -99,15 +103,30 @@ async function startHosts(b: Build, opts: DockerRuntimeOptions): Promise<Contain
   const settled = await Promise.allSettled(opts.hosts.map(async (name, i) => {
     const dir = path.join(b.runDir, name);
     mkdirSync(dir, { recursive: true });
+    // before the container exists, so its bind mount of the folder is the size-limited filesystem
+    const diskMb = opts.features?.diskMb;
+    if (diskMb) await mountDisk({ ledger: b.ledger, undo: b.undo }, dir, `fl-${b.runId}-${name}`, diskMb);
     const address = `10.77.${b.net.k}.${i + 2}`;
     const labels = { ...runLabels(b.runId), 'faultline.host': name };
-    const spec = { runId: b.runId, name, image: b.images[i], network: b.net.name, address, dir, repoRoot: REPO_ROOT, labels, readyTimeoutMs: opts.readyTimeoutMs ?? 30_000 };
+    const extraReadOnly = b.clocks ? [path.join(b.runDir, 'clock')] : [];
+    const spec = { runId: b.runId, name, image: b.images[i], network: b.net.name, address, dir, repoRoot: REPO_ROOT, labels, readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, extraReadOnly };
     const container = await startNode(b.client, spec, b.undo);
-    return new ContainerHost(name, address, dir, container, { client: b.client, logDir: opts.logDir, cleanup: b.undo });
+    const ctx = { client: b.client, logDir: opts.logDir, cleanup: b.undo };
+    let host: ContainerHost | undefined;
+    const disk = diskMb ? new ExecDisk((c, a, o) => host!.exec(c, a, o), dir, diskMb * 2 ** 20) : undefined;
+    host = new ContainerHost(name, address, dir, container, ctx, b.clocks?.get(name), disk);
+    if (b.clocks) await requireFakeTime(host, b.images[i].image);
+    return host;
   }));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<ContainerHost>).value);
+}
+
+/** Clock faults need libfaketime inside the image (the Dockerfiles install it since images carried it). */
+async function requireFakeTime(host: ContainerHost, image: string): Promise<void> {
+  const r = await host.exec('test', ['-e', libfaketimePath()], { timeoutMs: 10_000 });
+  if (r.code !== 0) throw new UsageError(`image ${image} has no libfaketime for clock faults: rebuild the images with FL_DOCKER_REBUILD=1 bash docker/setup.sh`);
 }
 
 async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
@@ -127,7 +146,8 @@ async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
   try {
     const runDir = makeRunDir(ledger, undo);
     const net = await addNetwork(client, runId, undo);
-    const hosts = await startHosts({ client, runId, undo, runDir, net, images }, opts);
+    const clocks = await makeHostClocks(opts.features?.clock, path.join(runDir, 'clock'), opts.hosts);
+    const hosts = await startHosts({ client, runId, undo, runDir, net, images, ledger, clocks }, opts);
     opts.log(`faultline: docker run ${runId} on network ${net.name} (10.77.${net.k}.0/24): ${hosts.map((h) => `${h.name}=${h.address}`).join(' ')}`);
     return new DockerRuntime(runId, hosts, new ContainerNetwork(runId, hosts), net.name);
   } catch (err) {

@@ -7,7 +7,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { HarnessError } from '../../errors.ts';
+import { HarnessError, UsageError } from '../../errors.ts';
+import { makeHostClocks, type FileClock } from '../clock/fake-clock.ts';
 import { ProxyServer } from '../../net/proxy/index.ts';
 import { ProxiedNetwork } from './links.ts';
 import type { Cleanup } from '../../cleanup.ts';
@@ -47,6 +48,7 @@ export class LocalHost implements Host {
   constructor(
     readonly name: string, private readonly index: number, private readonly firstPort: number, readonly dir: string,
     private readonly ctx: { logDir: string; cleanup: Cleanup; ledger: Ledger; links: ProxiedNetwork },
+    readonly clock?: FileClock,
   ) {}
 
   port(base: number): number {
@@ -76,7 +78,7 @@ export class LocalHost implements Host {
     const { ledger, cleanup, logDir } = this.ctx;
     const proc = await spawnLogged({
       name: spec.name, command: spec.command, args: spec.args,
-      logFile: path.join(logDir, `${this.name}-${spec.name}.log`), env: spec.env, cwd: spec.cwd ?? this.dir,
+      logFile: path.join(logDir, `${this.name}-${spec.name}.log`), env: this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env, cwd: spec.cwd ?? this.dir,
     });
     ledger.addProcess({ pid: proc.pid, start: proc.startTime, name: `${this.name}/${spec.name}` });
     void proc.exited.then(() => ledger.dropProcess(proc.pid));
@@ -114,6 +116,7 @@ const factory: RuntimeFactory = {
     return undefined;
   },
   async create(opts: RuntimeOptions): Promise<Runtime> {
+    if (opts.features?.diskMb) throw new UsageError('disk faults need each node\'s folder on a filesystem of its own, which the local runtime cannot mount (no root, no namespaces): use --runtime netns or docker');
     const ledger = claimLedger();
     opts.cleanup.add(`ledger of run ${ledger.data.runId}`, () => ledger.remove());
     const root = path.join('/tmp', `fl-${ledger.data.runId}`);
@@ -133,10 +136,11 @@ const factory: RuntimeFactory = {
       listenAddress: () => `127.0.0.1:${nextProxyPort >= first + opts.hosts.length * SLOTS ? nextProxyPort-- : 0}`,
     });
     opts.cleanup.add('link relays', () => links.close());
+    const clocks = await makeHostClocks(opts.features?.clock, path.join(root, 'clock'), opts.hosts);
     const hosts = opts.hosts.map((name, i) => {
       const dir = path.join(root, name);
       mkdirSync(dir, { recursive: true });
-      const host = new LocalHost(name, i, first, dir, { logDir: opts.logDir, cleanup: opts.cleanup, ledger, links });
+      const host = new LocalHost(name, i, first, dir, { logDir: opts.logDir, cleanup: opts.cleanup, ledger, links }, clocks?.get(name));
       byName.set(name, host);
       return host;
     });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pidAlive, runChecked, sameProcess } from '../process.ts';
 import { deleteLink, deleteNamespace, killNamespacePids, listLinks, listNamespaces } from './ip.ts';
 import { Ledger, ledgerDir, type LedgerData } from '../ledger.ts';
+import { mountsNamed, unmountDisk } from '../disk/tmpfs-disk.ts';
 
 type Log = (line: string) => void;
 
@@ -50,6 +51,8 @@ async function removeRun(data: LedgerData, log: Log): Promise<void> {
     await deleteLink(link);
     log(`netns: removed link ${link}`);
   }
+  // a mounted folder cannot be removed: unmount first
+  for (const dir of data.mounts ?? []) if (await unmountDisk(dir)) log(`netns: unmounted ${dir}`);
   for (const item of [...data.dirs, ...data.files]) {
     if (!existsSync(item)) continue;
     rmSync(item, { recursive: true, force: true });
@@ -67,6 +70,7 @@ async function removeNamespace(ns: string, log: Log): Promise<void> {
 /** --all: every fl- thing on the machine, ledger or not. */
 async function sweepEverything(log: Log): Promise<void> {
   await sweepPrefix(log, 'fl-');
+  for (const m of mountsNamed('fl-')) if (await unmountDisk(m.target)) log(`netns: unmounted ${m.source} from ${m.target}`);
   for (const name of readdirSync(tmpdir())) {
     if (!RUN_DIR.test(name)) continue; // only netns run folders: other fl- folders belong to other tools
     rmSync(path.join(tmpdir(), name), { recursive: true, force: true });

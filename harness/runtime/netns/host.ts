@@ -4,7 +4,8 @@
 // command so the pid we hold is the daemon's own (SIGSTOP/SIGKILL hit the daemon, not a wrapper).
 import path from 'node:path';
 import type { Cleanup } from '../../cleanup.ts';
-import type { ExecResult, Host, HostProcess, ProcessSpec } from '../types.ts';
+import type { ExecResult, Host, HostDisk, HostProcess, ProcessSpec } from '../types.ts';
+import type { FileClock } from '../clock/fake-clock.ts';
 import { runCommand, spawnLogged } from '../process.ts';
 import type { Ledger } from '../ledger.ts';
 
@@ -22,6 +23,8 @@ export class NetnsHost implements Host {
     readonly namespace: string,
     readonly dir: string,
     private readonly ctx: HostContext,
+    readonly clock?: FileClock,
+    readonly disk?: HostDisk,
   ) {}
 
   port(base: number): number {
@@ -43,7 +46,7 @@ export class NetnsHost implements Host {
       command: 'ip',
       args: ['netns', 'exec', this.namespace, spec.command, ...spec.args],
       logFile: path.join(logDir, `${this.name}-${spec.name}.log`),
-      env: spec.env,
+      env: this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env,
       cwd: spec.cwd ?? this.dir,
     });
     ledger.addProcess({ pid: proc.pid, start: proc.startTime, name: `${this.name}/${spec.name}` });

@@ -16,6 +16,8 @@ import { NetnsHost } from './host.ts';
 import { deleteLink, deleteNamespace, ip, listNamespaces } from './ip.ts';
 import { Ledger } from '../ledger.ts';
 import { reserveSubnet, subnetAddress } from './subnet.ts';
+import { makeHostClocks, type FileClock } from '../clock/fake-clock.ts';
+import { ExecDisk, mountDisk } from '../disk/tmpfs-disk.ts';
 
 /** Address of the harness (root namespace) on every run's subnet. */
 export const HARNESS_HOST_OCTET = 254;
@@ -44,6 +46,7 @@ interface Build {
   undo: Cleanup;
   k: number;
   log: (line: string) => void;
+  clocks?: Map<string, FileClock>;
 }
 
 function checkHostNames(hosts: string[]): void {
@@ -117,7 +120,10 @@ async function buildHost(b: Build, br: string, name: string, index: number, opts
   await ip('-n', br, 'link', 'set', outer, 'master', br, 'up');
   const dir = `/tmp/fl-${b.runId}/${name}`;
   mkdirSync(dir, { recursive: true });
-  return new NetnsHost(name, address, ns, dir, { logDir: opts.logDir, cleanup: b.undo, ledger: b.ledger });
+  const diskMb = opts.features?.diskMb;
+  if (diskMb) await mountDisk(b, dir, `fl-${b.runId}-${name}`, diskMb);
+  const disk = diskMb ? new ExecDisk((c, a, o) => runCommand('ip', ['netns', 'exec', ns, c, ...a], o), dir, diskMb * 2 ** 20) : undefined;
+  return new NetnsHost(name, address, ns, dir, { logDir: opts.logDir, cleanup: b.undo, ledger: b.ledger }, b.clocks?.get(name), disk);
 }
 
 /** The run's temp folder, the subnet reservation and the ledger itself, undone last. */
@@ -153,7 +159,8 @@ async function create(opts: RuntimeOptions): Promise<Runtime> {
   });
   try {
     const k = await reserveRun({ runId, ledger, undo, log: opts.log });
-    const b: Build = { runId, ledger, undo, k, log: opts.log };
+    const clocks = await makeHostClocks(opts.features?.clock, `/tmp/fl-${runId}/clock`, opts.hosts);
+    const b: Build = { runId, ledger, undo, k, log: opts.log, clocks };
     const br = await buildBridge(b);
     const settled = await Promise.allSettled(opts.hosts.map((name, i) => buildHost(b, br, name, i, opts)));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -1,0 +1,54 @@
+// Whether the run's clock faults could be felt at all (pure, from the nemesis records). A clock
+// fault reaches every process of its node, but a node whose decisions read no wall clock (ZooKeeper
+// times everything with System.nanoTime) lets it pass unnoticed: a run whose every clock fault was
+// of that kind says so here instead of passing silently, and a run that applied no clock fault at
+// all cannot tell anything about clocks (unknown). Also the offset timeline reports draw.
+import { NEMESIS, type FaultValue, type Op } from '../history/op.ts';
+import type { Checker, CheckResult } from './result.ts';
+
+interface ClockDetail { node?: string; fromMs?: number; offsetMs?: number; strobe?: { otherMs: number; periodMs: number }; felt?: boolean; reads?: string[] | 'unknown' }
+
+/** One step of one node's offset: from `time` on, the node's clock is offsetMs (or strobes to otherMs). */
+export interface OffsetStep { node: string; time: number; offsetMs: number; strobeToMs?: number }
+
+const isClockFault = (v: FaultValue) => v.fault.startsWith('clock-');
+
+/** Each node's clock offset over the run, as steps (every node starts at 0). */
+export function clockTimeline(history: readonly Op[]): OffsetStep[] {
+  const steps: OffsetStep[] = [];
+  const started = new Map<string, ClockDetail>();
+  for (const op of history) {
+    if (op.process !== NEMESIS || op.type !== 'event') continue;
+    const v = op.value as FaultValue;
+    if (!v || !isClockFault(v)) continue;
+    const d = (v.detail ?? {}) as ClockDetail;
+    if (op.f === 'fault-start' && d.node !== undefined && d.offsetMs !== undefined) {
+      started.set(v.id, d);
+      steps.push({ node: d.node, time: op.time, offsetMs: d.offsetMs, ...(d.strobe ? { strobeToMs: d.strobe.otherMs } : {}) });
+    } else if (op.f === 'fault-end' && started.has(v.id)) {
+      const s = started.get(v.id)!;
+      steps.push({ node: s.node!, time: op.time, offsetMs: s.fromMs ?? 0 });
+    }
+  }
+  return steps;
+}
+
+export function checkClockFaults(history: readonly Op[]): CheckResult {
+  const faults = history.filter((op) => op.process === NEMESIS && op.f === 'fault-start' && isClockFault(op.value as FaultValue));
+  const rows = faults.map((op) => {
+    const v = op.value as FaultValue;
+    const d = (v.detail ?? {}) as ClockDetail;
+    return { fault: v.fault, node: d.node ?? v.targets?.[0] ?? '?', time: Math.round(op.time), offsetMs: d.offsetMs, strobeToMs: d.strobe?.otherMs, felt: d.felt !== false, reads: d.reads ?? 'unknown' };
+  });
+  const details = { faults: rows, timeline: clockTimeline(history) };
+  if (rows.length === 0) return { checker: 'clock-faults', valid: 'unknown', summary: 'no clock fault was applied in this run, so it tells nothing about clocks', details };
+  const felt = rows.filter((r) => r.felt);
+  const unfelt = rows.filter((r) => !r.felt);
+  const metrics = { applied: rows.length, felt: felt.length, notFelt: unfelt.length };
+  const unfeltNodes = [...new Set(unfelt.map((r) => r.node))].join(', ');
+  if (felt.length === 0) return { checker: 'clock-faults', valid: true, summary: `${rows.length} clock faults applied, none felt: nothing the target decides on ${unfeltNodes} reads the wall clock (docs/CLOCKS.md), so its checks held without a clock to test`, details, metrics };
+  const reads = [...new Set(felt.flatMap((r) => (Array.isArray(r.reads) ? r.reads : ['unknown'])))].join(', ');
+  return { checker: 'clock-faults', valid: true, summary: `${rows.length} clock faults applied, ${felt.length} felt (wall clock read by: ${reads})${unfelt.length ? `, ${unfelt.length} not felt on ${unfeltNodes}` : ''}`, details, metrics };
+}
+
+export const clockFaultsChecker: Checker = { name: 'clock-faults', check: (history) => checkClockFaults(history) };
