@@ -55,6 +55,9 @@ function liteServer(options: UwsgiNginxOptions, bugs: readonly Bug[]): AppServer
   return {
     target: 'uwsgi-lite',
     label: 'uwsgi-lite',
+    // the master measures requests on performance.now (CLOCK_MONOTONIC); the harakiri-wall-clock
+    // bug breaks that claim without changing it, which is what harakiri-clock must catch
+    wallClockReads: [],
     process: (app) => ({ name: 'uwsgi-lite', command: process.execPath, args: liteArgs(options, app, bugs), cwd: app.dir }),
     async prepare(host, app) {
       await host.exec('mkdir', ['-p', app.appDir], { timeoutMs: 10_000 });

@@ -45,6 +45,7 @@ export function nginxLayout(dir: string, listen: string, upstream: string): Ngin
 /** uWSGI command-line arguments (never a system ini file). */
 export function uwsgiArgs(o: UwsgiNginxOptions, app: AppLayout, runId: string): string[] {
   const args = ['--strict', '--plugin', 'python3', '--need-app'];
+  if (o.clock === 'monotonic') args.push('--plugin', 'clock_monotonic', '--clock', 'monotonic');
   if (o.master) args.push('--master');
   args.push('--processes', String(o.processes));
   args.push(o.protocol === 'http' ? '--http-socket' : '--socket', app.listen);

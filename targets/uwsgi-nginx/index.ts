@@ -20,6 +20,9 @@ function uwsgiServer(ctx: TargetContext, options: UwsgiNginxOptions): AppServer 
   return {
     target: 'uwsgi-nginx',
     label: 'uWSGI',
+    // measured (docs/CLOCKS.md): with the default clock source 'unix' the master's harakiri check
+    // compares wall-clock seconds; the clock_monotonic plugin makes it read CLOCK_MONOTONIC
+    wallClockReads: options.clock === 'unix' ? ['harakiri deadlines (uWSGI clock source unix)'] : [],
     process: (app) => ({ name: 'uwsgi', command: 'uwsgi', args: uwsgiArgs(options, app, ctx.runtime.runId), cwd: app.dir }),
     prepare: (host, app) => writeHostFile(host, path.join(app.appDir, 'app.py'), readFileSync(APP_SOURCE, 'utf8')),
   };

@@ -34,6 +34,8 @@ export const UwsgiNginxOptions = z.object({
   daemonize: bool.default(false),
   autoProcname: bool.default(false),
   logDate: z.string().default('%Y-%m-%dT%H:%M:%S'),
+  /** uWSGI's clock source: 'unix' (its default: the wall clock) or 'monotonic' (clock_monotonic plugin). */
+  clock: z.enum(['unix', 'monotonic']).default('unix'),
   /** The broken app variant: /effect performs its side effect twice. */
   effectTwice: bool.default(false),
   // nginx

@@ -42,6 +42,8 @@ export interface AppServer {
   process(app: AppLayout): ProcessSpec;
   /** Readies the app folder on the app host before the server starts. */
   prepare(host: Host, app: AppLayout): Promise<void>;
+  /** What the app server decides by the wall clock (docs/CLOCKS.md); nginx reads none. */
+  readonly wallClockReads: readonly string[];
 }
 
 /** Writes a file on a host through the host itself, so it works wherever the host's folder lives. */
@@ -123,6 +125,11 @@ export class NginxAppStack implements UwsgiCluster {
   constructor(private readonly server: AppServer, readonly options: UwsgiNginxOptions, private readonly ctx: TargetContext, layout: StackLayout) {
     this.target = server.target;
     ({ appHost: this.appHost, nginxHost: this.nginxHost, app: this.app, web: this.web, endpoint: this.endpoint } = layout);
+  }
+
+  /** nginx's timers run on CLOCK_MONOTONIC; the app server says what it reads. */
+  wallClockReads(node: string): readonly string[] {
+    return node === 'app' ? this.server.wallClockReads : [];
   }
 
   private async signal(host: Host, pids: number[], sig: string): Promise<void> {

@@ -101,7 +101,7 @@ export class Master {
       if (this.everReady.size === this.slots.length) this.onAllReady?.();
       this.dispatch();
     } else if (m.t === 'begin') {
-      slot.busySince = performance.now();
+      slot.busySince = this.harakiriNow();
       if (this.o.bug.includes('recycle-cuts') && this.recycleDue(m.served, m.age)) this.recycleNow(slot, child, m.served);
     } else if (m.t === 'retire') {
       slot.state = 'retiring';
@@ -155,9 +155,14 @@ export class Master {
     }
   }
 
+  /** The clock harakiri measures requests with: monotonic, or the wall clock with the harakiri-wall-clock bug. */
+  private harakiriNow(): number {
+    return this.o.bug.includes('harakiri-wall-clock') ? Date.now() : performance.now();
+  }
+
   private checkHarakiri(): void {
     const limit = this.o.harakiri * 1000 + (this.o.bug.includes('harakiri-late') ? LATE_MARGIN_MS : 0);
-    const now = performance.now();
+    const now = this.harakiriNow();
     for (const slot of this.slots) {
       if (slot.busySince === undefined || !slot.child || now - slot.busySince < limit) continue;
       logLine('*** HARAKIRI ON WORKER %d (pid: %d, try: 1) ***', slot.id, slot.child.pid ?? 0);

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 
 /** Bugs the server can be started with (see ../BUGS.md). */
-export const KNOWN_BUGS = ['harakiri-late', 'recycle-cuts', 'no-buffer-limit', 'double-effect'] as const;
+export const KNOWN_BUGS = ['harakiri-late', 'recycle-cuts', 'no-buffer-limit', 'double-effect', 'harakiri-wall-clock'] as const;
 export type Bug = (typeof KNOWN_BUGS)[number];
 
 const int = (min: number) => z.coerce.number().int().min(min);
