@@ -31,6 +31,7 @@ const CATCHES: { bug: (typeof KNOWN_BUGS)[number]; scenario: string; checker: st
   { bug: 'recycle-cuts', scenario: 'uwsgi-recycling', checker: 'recycling', message: /recycling must neither cut a request in flight/ },
   { bug: 'no-buffer-limit', scenario: 'uwsgi-timeouts', checker: 'timeout', message: /exceeds buffer-size 4096: uWSGI must refuse it/ },
   { bug: 'double-effect', scenario: 'uwsgi-recycling', checker: 'delivery', message: /side effect happened [2-9] times: a POST's effect must happen at most once/ },
+  { bug: 'harakiri-wall-clock', scenario: 'uwsgi-harakiri-clock', checker: 'harakiri-clock', message: /step of app's wall clock, which this stack's harakiri claims not to read/ },
 ];
 
 describe('uwsgi-lite scenarios through the real pipeline @integration', function () {

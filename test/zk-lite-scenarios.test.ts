@@ -35,6 +35,8 @@ const KILL_LEADER_TWICE: PlannedFault[] = [
 /** Three short isolations of the leader: each gives a leader that acknowledges before a quorum about
  *  a second of writes the majority never gets (one isolation shows it in about half the runs, the
  *  majority's next write to the key often lands before anyone reads it). */
+/** The leader's wall clock 60 s back for 4 s, then forward again (pick 0.9: the back direction). */
+const JUMP_LEADER: PlannedFault[] = [{ kind: 'clock-jump-leader', at: 3000, duration: 4000, pick: 0.9 }];
 const ISOLATE_LEADER_3X: PlannedFault[] = [1500, 5000, 8500].map((at) => ({ kind: 'partition-leader', at, duration: 2500, pick: 0.5 }));
 
 /** Bug-free zk-lite must pass these (short runs of every scenario family; see BUGS.md for the rest). */
@@ -61,6 +63,7 @@ const CATCHES: (Run & { bug: (typeof KNOWN_BUGS)[number] })[] = [
   { bug: 'seq-reuse', scenario: 'zk-queue-backlog', seed: 1, timeLimit: 12, schedule: KILL_LEADER_TWICE },
   { bug: 'double-watch', scenario: 'zk-watch', seed: 1, timeLimit: 8 },
   { bug: 'no-fsync', scenario: 'zk-register-crash', seed: 1, timeLimit: 12 },
+  { bug: 'wall-clock', scenario: 'zk-register-clock', seed: 1, timeLimit: 12, schedule: JUMP_LEADER },
 ];
 
 describe('zk-lite scenarios through the real pipeline @integration', function () {
