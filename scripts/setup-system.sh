@@ -3,7 +3,8 @@
 # python3 plugin, nginx, iptables/iproute2 for the netns runtime, Chromium for report tests.
 # Idempotent: skips apt entirely when everything is already there.
 set -euo pipefail
-packages=(zookeeper libslf4j-java uwsgi uwsgi-plugin-python3 nginx iptables iproute2 chromium procps)
+# faketime + gcc/libc6-dev: clock faults (libfaketime and the small wait shim built from harness/runtime/clock)
+packages=(zookeeper libslf4j-java uwsgi uwsgi-plugin-python3 nginx iptables iproute2 chromium procps faketime gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
