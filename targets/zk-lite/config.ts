@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-export const KNOWN_BUGS = ['stale-read', 'early-ack', 'ephemeral-leak', 'seq-reuse', 'double-watch', 'no-fsync', 'wall-clock'] as const;
+export const KNOWN_BUGS = ['stale-read', 'early-ack', 'ephemeral-leak', 'seq-reuse', 'double-watch', 'no-fsync', 'wall-clock', 'ignore-enospc'] as const;
 export type BugName = (typeof KNOWN_BUGS)[number];
 
 export interface PeerAddress { id: number; host: string; peerPort: number; electionPort: number }

@@ -3,7 +3,7 @@
 // every write; followers learn the commit index from the leader and apply entries in order.
 import type { ZkLiteConfig } from './config.ts';
 import type { PeerMessage, PeerNet } from './peer-net.ts';
-import type { RaftStorage } from './storage.ts';
+import { DiskFull, type RaftStorage } from './storage.ts';
 import type { Command, Entry, Origin } from './tree.ts';
 import { elapsedMs, leaseClock } from './clock.ts';
 
@@ -44,6 +44,7 @@ export class RaftNode {
   private readonly leaseNow: () => number;
   private readonly sentCommit = new Map<number, number>();
   private becameLeaderAt = 0;
+  private lastDiskComplaint = -Infinity;
   private pending: Entry[] = [];
   private flushScheduled = false;
   private ticker: NodeJS.Timeout | undefined;
@@ -95,6 +96,37 @@ export class RaftNode {
   }
 
   private tick(): void {
+    this.unlessDiskFull(() => this.tickOnce());
+  }
+
+  /** Runs `work`; a full disk on the way makes this server stand aside (see diskFull). */
+  private unlessDiskFull(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      if (!(err instanceof DiskFull)) throw err;
+      this.diskFull(err);
+    }
+  }
+
+  /**
+   * A write to the data folder failed for want of room. This server can then promise nothing
+   * durable: it stops leading (what it had not written was never acknowledged), votes for nobody
+   * and acknowledges no append (it does not answer at all, so the leader retries) until a write
+   * succeeds again — what ZooKeeper's followers do too; its leaders exit instead (docs/CLOCKS.md).
+   */
+  private diskFull(err: DiskFull): void {
+    const now = elapsedMs();
+    if (now - this.lastDiskComplaint > 1000) {
+      this.hooks.log(`${err.message}: standing aside (no leading, voting or acknowledging) until there is room`);
+      this.lastDiskComplaint = now;
+    }
+    this.pending = [];
+    if (this.role !== 'follower') this.setLeader('follower', null);
+    this.resetElectionDeadline();
+  }
+
+  private tickOnce(): void {
     const now = elapsedMs();
     if (this.role === 'leader') {
       this.replicateAll();
@@ -179,7 +211,12 @@ export class RaftNode {
     if (this.role !== 'leader' || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.storage.append(batch);
+    try {
+      this.storage.append(batch);
+    } catch (err) {
+      if (!(err instanceof DiskFull)) throw err;
+      return this.diskFull(err);
+    }
     if (this.cfg.bugs.has('early-ack')) this.setCommitIndex(this.storage.lastIndex());
     else this.advanceCommit();
     this.replicateAll();
@@ -224,6 +261,12 @@ export class RaftNode {
 
   /** Handles consensus messages; returns false for messages meant for another layer. */
   handle(msg: PeerMessage, reply: (m: PeerMessage) => void): boolean {
+    let mine = true;
+    this.unlessDiskFull(() => (mine = this.dispatch(msg, reply)));
+    return mine;
+  }
+
+  private dispatch(msg: PeerMessage, reply: (m: PeerMessage) => void): boolean {
     switch (msg.type) {
       case 'preVote': reply(this.onPreVote(msg)); return true;
       case 'vote': reply(this.onVote(msg)); return true;

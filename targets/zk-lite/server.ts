@@ -60,7 +60,7 @@ export class ZkLiteServer implements ConnectionHost {
   constructor(readonly cfg: ZkLiteConfig, private readonly log: (msg: string) => void) {
     this.tree = new DataTree(cfg.bugs);
     this.sessionNow = leaseClock(cfg.bugs);
-    this.storage = new RaftStorage(cfg.dataDir, !cfg.bugs.has('no-fsync'), 10 * cfg.tickTime);
+    this.storage = new RaftStorage(cfg.dataDir, !cfg.bugs.has('no-fsync'), 10 * cfg.tickTime, cfg.bugs.has('ignore-enospc'));
     this.net = new PeerNet(cfg.servers, 2 * cfg.tickTime, (m, reply) => this.onPeerMessage(m, reply), log);
     this.raft = new RaftNode(cfg, this.storage, this.net, timingFor(cfg), {
       apply: (e) => this.applyEntry(e),

@@ -19,6 +19,9 @@ export interface ZkTiming { tickTime: number; initLimit: number; syncLimit: numb
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** How long the supervisor waits before starting a node that exited by itself (systemd's RestartSec). */
+export const RESTART_DELAY_MS = 1000;
+
 /** srvr on every host in parallel (short deadline: a paused node answers nothing). */
 async function ensembleStates(hosts: readonly Host[], timeoutMs: number): Promise<(ServerState | undefined)[]> {
   return Promise.all(hosts.map(async (h) => serverState(await h.endpoint(CLIENT_PORT), timeoutMs)));
@@ -51,6 +54,7 @@ export async function startEnsemble<E extends ZkEnsemble>(ctx: TargetContext, en
   for (const h of ctx.hosts) await ensemble.launch(h);
   await ensemble.awaitQuorum(ctx.startTimeoutMs);
   ensemble.metrics.startMs = Math.round(performance.now() - t0);
+  if (ctx.options.supervise === true || ctx.options.supervise === 'true') ensemble.supervise();
   ctx.log(`${ensemble.target}: ${ctx.hosts.length}-node quorum serving ${ensemble.metrics.startMs} ms after launch${note}`);
   return ensemble;
 }
@@ -63,6 +67,10 @@ export abstract class ZkEnsemble implements ZkCluster {
   readonly nodes: readonly string[];
   readonly metrics: Record<string, number> = {};
   private readonly procs = new Map<string, HostProcess>();
+  /** Nodes down on purpose (a kill fault): the supervisor leaves them to `restart`. */
+  private readonly killed = new Set<string>();
+  private readonly relaunching = new Set<string>();
+  private supervisor: NodeJS.Timeout | undefined;
   private readonly hostsByName: Map<string, Host>;
   private stopped = false;
 
@@ -117,7 +125,10 @@ export abstract class ZkEnsemble implements ZkCluster {
   async launch(host: Host): Promise<void> {
     const proc = await host.spawn(this.nodeProcess(host));
     this.procs.set(host.name, proc);
-    this.ctx.cleanup.add(`${this.target} on ${host.name} (pid ${proc.pid})`, () => proc.stop(1000));
+    this.ctx.cleanup.add(`${this.target} on ${host.name} (pid ${proc.pid})`, () => {
+      this.unsupervise(); // a node stopped by the clean-up is not to be restarted
+      return proc.stop(1000);
+    });
   }
 
   /** Waits until `ready(states)` holds; the error names what was awaited and the last states seen. */
@@ -161,7 +172,45 @@ export abstract class ZkEnsemble implements ZkCluster {
     return eps.map((e) => `${e.host}:${e.port}`).join(',');
   }
 
+  /**
+   * Runs the nodes under a supervisor, as ZooKeeper's admin guide asks ("fail fast": a server exits
+   * on an error it cannot recover from, e.g. a full disk, and a supervisor restarts it): a node
+   * process that exited by itself is started again after RESTART_DELAY_MS, again and again while
+   * it keeps exiting; the log says when each restarted node serves again.
+   */
+  supervise(): void {
+    if (this.supervisor) return;
+    // registered after every node's stop, so it runs before them: a node stopped by the clean-up is not restarted
+    this.ctx.cleanup.add(`${this.target} supervisor`, () => this.unsupervise());
+    this.supervisor = setInterval(() => {
+      for (const node of this.nodes) {
+        const p = this.procs.get(node);
+        if (!p || p.alive || this.killed.has(node) || this.relaunching.has(node) || !this.supervisor) continue;
+        this.relaunching.add(node);
+        void this.relaunch(node, p).finally(() => this.relaunching.delete(node));
+      }
+    }, 250);
+    this.supervisor.unref();
+  }
+
+  private async relaunch(node: string, exited: HostProcess): Promise<void> {
+    const exit = await exited.waitExit(1000).catch(() => undefined);
+    this.ctx.log(`${this.target}: supervisor: ${node} exited by itself (${exit?.signal ?? `code ${exit?.code}`}); restarting it in ${RESTART_DELAY_MS} ms`);
+    await sleep(RESTART_DELAY_MS);
+    if (!this.supervisor || this.killed.has(node)) return;
+    const t0 = performance.now();
+    await this.launch(this.host(node));
+    const i = this.nodes.indexOf(node);
+    try {
+      await this.awaitStates(`${node} serving again after its supervised restart`, (st) => st[i]?.mode === 'leader' || st[i]?.mode === 'follower', this.ctx.startTimeoutMs, [node]);
+      this.ctx.log(`${this.target}: supervisor: ${node} serving again ${Math.round(performance.now() - t0)} ms after its restart`);
+    } catch (err) {
+      this.ctx.log(`${this.target}: supervisor: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   async kill(node: string): Promise<void> {
+    this.killed.add(node);
     const p = this.procs.get(node);
     if (!p) throw new HarnessError(`${this.target} on ${node} was never started`);
     if (!p.alive) return;
@@ -173,6 +222,7 @@ export abstract class ZkEnsemble implements ZkCluster {
   async restart(node: string): Promise<void> {
     const host = this.host(node);
     if (this.procs.get(node)?.alive) throw new HarnessError(`${this.target} on ${node} is still running; kill it before restarting`);
+    this.killed.delete(node);
     const t0 = performance.now();
     await this.launch(host);
     const i = this.nodes.indexOf(node);
@@ -202,9 +252,15 @@ export abstract class ZkEnsemble implements ZkCluster {
     return this.procs.get(node);
   }
 
+  private unsupervise(): void {
+    clearInterval(this.supervisor);
+    this.supervisor = undefined;
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.unsupervise();
     await Promise.all([...this.procs.values()].map((p) => p.stop(1000)));
   }
 }
