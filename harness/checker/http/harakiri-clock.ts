@@ -41,11 +41,19 @@ function offsetAt(timeline: readonly OffsetStep[], node: string, t: number): num
 }
 
 /** How long the worker had the request: from its start in the app's journal (stamped with the app
- *  host's stepped wall clock, so the offset in force is taken off) to the response; the client's
- *  latency when the journal has no entry (it then includes time queued for a worker). */
+ *  host's stepped wall clock, so the offset in force then is taken off) to the response. A step
+ *  between the client's send and the worker's start leaves two candidate offsets: the one in force
+ *  at the send is tried first, then the node's others; the one that puts the start inside the
+ *  request's own lifetime wins. Without a journal entry (or a fitting offset): the client's latency,
+ *  which includes time queued for a worker. */
 function workerMs(r: HttpRequest, timeline: readonly OffsetStep[], node: string): number {
   if (r.serverStart === undefined || r.t1 === undefined) return r.latencyMs;
-  return r.t1 - (r.serverStart - offsetAt(timeline, node, r.start));
+  const offsets = [offsetAt(timeline, node, r.start), 0, ...timeline.filter((s) => s.node === node).map((s) => s.offsetMs)];
+  for (const offset of offsets) {
+    const ran = r.t1 - (r.serverStart - offset);
+    if (ran >= -50 && ran <= r.latencyMs + 100) return ran;
+  }
+  return r.latencyMs;
 }
 
 const inFlight = (r: HttpRequest, t: number) => r.start <= t && (Number.isNaN(r.end) ? Infinity : r.end) >= t;
