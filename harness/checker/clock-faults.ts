@@ -2,7 +2,8 @@
 // fault reaches every process of its node, but a node whose decisions read no wall clock (ZooKeeper
 // times everything with System.nanoTime) lets it pass unnoticed: a run whose every clock fault was
 // of that kind says so here instead of passing silently, and a run that applied no clock fault at
-// all cannot tell anything about clocks (unknown). Also the offset timeline reports draw.
+// all cannot tell anything about clocks (unknown). Its details carry each node's offset over time
+// (`clockOffsets`), which reports draw as a step chart.
 import { NEMESIS, type FaultValue, type Op } from '../history/op.ts';
 import type { Checker, CheckResult } from './result.ts';
 
@@ -40,7 +41,7 @@ export function checkClockFaults(history: readonly Op[]): CheckResult {
     const d = (v.detail ?? {}) as ClockDetail;
     return { fault: v.fault, node: d.node ?? v.targets?.[0] ?? '?', time: Math.round(op.time), offsetMs: d.offsetMs, strobeToMs: d.strobe?.otherMs, felt: d.felt !== false, reads: d.reads ?? 'unknown' };
   });
-  const details = { faults: rows, timeline: clockTimeline(history) };
+  const details = { faults: rows, clockOffsets: clockTimeline(history) };
   if (rows.length === 0) return { checker: 'clock-faults', valid: 'unknown', summary: 'no clock fault was applied in this run, so it tells nothing about clocks', details };
   const felt = rows.filter((r) => r.felt);
   const unfelt = rows.filter((r) => !r.felt);

@@ -573,8 +573,38 @@ function workersBars(workers, limit) {
         typeof limit === 'number' && n > limit ? h('span', { class: 'small', style: 'color:#b3261e' }, '✗ over the limit') : null)))))));
 }
 
+/** Each node's wall-clock offset over the run (clock faults), as steps; a strobe's other side dashed. */
+function offsetChart(steps) {
+  const nodes = [...new Set(steps.map((x) => x.node))].sort();
+  const xs = [...new Set([0, ...steps.map((x) => x.time), D.spanMs])].sort((a, b) => a - b);
+  const at = (node, t) => steps.filter((x) => x.node === node && x.time <= t).pop();
+  const palette = ['#1f5fbf', '#d95f02', '#7570b3', '#1b9e77', '#e7298a'];
+  const series = [{ label: 'time (s)' }];
+  const data = [xs.map((t) => t / 1000)];
+  nodes.forEach((node, n) => {
+    const colour = palette[n % palette.length];
+    const stepped = typeof uPlot !== 'undefined' && uPlot.paths && uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
+    series.push({ label: `${node} offset`, stroke: colour, width: 2, paths: stepped });
+    data.push(xs.map((t) => (at(node, t)?.offsetMs ?? 0) / 1000));
+    if (steps.some((x) => x.node === node && typeof x.strobeToMs === 'number')) {
+      series.push({ label: `${node} strobing to`, stroke: colour, width: 1, dash: [3, 3], paths: stepped });
+      // held up to the strobe's end, so the dashed side spans the whole strobe
+      const side = (x) => (x && typeof x.strobeToMs === 'number' ? x.strobeToMs / 1000 : null);
+      data.push(xs.map((t) => side(at(node, t)) ?? side(at(node, t - 1e-6))));
+    }
+  });
+  const el = h('div', { class: 'chart' });
+  requestAnimationFrame(() => makeChart(el, {
+    scales: { x: { time: false } },
+    axes: [secondsAxis, { label: 'wall-clock offset (s)', size: 60 }],
+    series, hooks: { drawClear: [faultBands(D.faults)] },
+  }, data));
+  return h('div', {}, h('div', { class: 'chart-title' }, 'Wall-clock offset of each node over time (what its processes saw)'), el);
+}
+
 /** Specialised drawings, chosen by details field (documented in reports/README.md). */
 const SPECIAL = {
+  clockOffsets: (d) => Array.isArray(d.clockOffsets) && d.clockOffsets.length > 0 && offsetChart(d.clockOffsets),
   holders: (d) => Array.isArray(d.holders) && ganttChart(d.holders, 'process', 'Lock holders over time'),
   leaders: (d) => Array.isArray(d.leaders) && ganttChart(d.leaders, 'leader', 'Leaders over time'),
   requests: (d) => Array.isArray(d.requests) && requestsChart(d),
