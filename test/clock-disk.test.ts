@@ -1,7 +1,8 @@
 // Clock and disk faults on the real systems through the real pipeline (runScenario, netns): real
 // ZooKeeper under a 60 s step of its leader's wall clock stays valid and the run says the fault was
 // not felt; real uWSGI (clock source unix) lets long requests outlive harakiri after a backward step,
-// reported as measured hazards; real ZooKeeper with a follower's data folder full serves on.
+// reported as measured hazards. (Disk faults: the zk-lite table in zk-lite-scenarios.test.ts; real
+// ZooKeeper on full disks is measured by hand, docs/CLOCKS.md.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +23,11 @@ async function run(scenario: string, target: string, timeLimit: number, schedule
 const check = (r: RunResult, name: string): CheckResult => r.checks.find((c) => c.checker === name)!;
 const summary = (r: RunResult) => r.checks.map((c) => `${c.checker}: ${c.valid} — ${c.summary}`).join('\n');
 
-describe('clock and disk faults on real ZooKeeper and uWSGI @integration', function () {
+describe('clock faults on real ZooKeeper and uWSGI @integration', function () {
   this.timeout(120_000);
 
   it('ZooKeeper: the leader\'s wall clock 60 s back and forward again changes nothing it decides (not felt)', async () => {
-    const { result, history } = await run('zk-register-clock', 'zookeeper', 10, [{ kind: 'clock-jump-leader', at: 2500, duration: 4000, pick: 0.9 }]);
+    const { result, history } = await run('zk-register-clock', 'zookeeper', 8, [{ kind: 'clock-jump-leader', at: 2000, duration: 3500, pick: 0.9 }]);
     assert.equal(result.valid, true, summary(result));
     assert.ok(history.some((op) => op.f === 'fault-start'), 'the clock fault never started');
     assert.equal(check(result, 'clock-faults').metrics?.notFelt, 1, summary(result));
@@ -34,18 +35,10 @@ describe('clock and disk faults on real ZooKeeper and uWSGI @integration', funct
   });
 
   it('uWSGI (clock source unix): long requests outlive harakiri after a backward step, reported as hazards', async () => {
-    const { result } = await run('uwsgi-harakiri-clock', 'uwsgi-nginx', 10, [{ kind: 'clock-jump', at: 2500, duration: 4000, pick: 0.9 }]);
+    const { result } = await run('uwsgi-harakiri-clock', 'uwsgi-nginx', 8, [{ kind: 'clock-jump', at: 2000, duration: 3500, pick: 0.9 }]);
     assert.equal(result.valid, true, summary(result));
     const m = check(result, 'harakiri-clock').metrics!;
     assert.equal(m.backwardSteps, 1, summary(result));
     assert.ok(m.overruns > 0, `no long request outlived harakiri after a -60 s step: ${summary(result)}`);
-  });
-
-  it('ZooKeeper: a follower\'s data folder filled to ENOSPC; the ensemble serves on and nothing acknowledged is lost', async () => {
-    const { result, history } = await run('zk-register-disk-full', 'zookeeper', 10, [{ kind: 'disk-full', at: 2000, duration: 4000, pick: 0.1 }]);
-    assert.equal(result.valid, true, summary(result));
-    const start = history.find((op) => op.f === 'fault-start');
-    const filled = (start?.value as { detail?: { filledBytes?: Record<string, number> } })?.detail?.filledBytes ?? {};
-    assert.ok(Object.values(filled).every((b) => b > 60 * 2 ** 20), `not filled: ${JSON.stringify(filled)}`);
   });
 });

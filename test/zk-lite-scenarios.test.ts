@@ -40,9 +40,9 @@ const JUMP_LEADER: PlannedFault[] = [{ kind: 'clock-jump-leader', at: 3000, dura
 /** The leader's disk full, then every disk, then a power loss: what was acknowledged while the
  *  disks were full must survive the crash. */
 const DISKS_FULL_THEN_CRASH: PlannedFault[] = [
-  { kind: 'disk-full-leader', at: 2000, duration: 4000, pick: 0.5 },
-  { kind: 'disk-full-all', at: 8000, duration: 3000, pick: 0.5 },
-  { kind: 'kill-all', at: 13000, duration: 2000, pick: 0.5 },
+  { kind: 'disk-full-leader', at: 1500, duration: 2500, pick: 0.5 },
+  { kind: 'disk-full-all', at: 5000, duration: 2500, pick: 0.5 },
+  { kind: 'kill-all', at: 8500, duration: 1500, pick: 0.5 },
 ];
 const ISOLATE_LEADER_3X: PlannedFault[] = [1500, 5000, 8500].map((at) => ({ kind: 'partition-leader', at, duration: 2500, pick: 0.5 }));
 
@@ -60,7 +60,7 @@ const PASSES: Run[] = [
   { scenario: 'zk-membership', seed: 3, timeLimit: 8 },
   { scenario: 'zk-config', seed: 3, timeLimit: 10 },
   { scenario: 'zk-watch', seed: 1, timeLimit: 8 },
-  { scenario: 'zk-register-disk-full', seed: 1, timeLimit: 18, schedule: DISKS_FULL_THEN_CRASH },
+  { scenario: 'zk-register-disk-full', seed: 1, timeLimit: 13, schedule: DISKS_FULL_THEN_CRASH },
 ];
 
 /** Which scenario catches which bug (BUGS.md gives the same table). */
@@ -72,7 +72,7 @@ const CATCHES: (Run & { bug: (typeof KNOWN_BUGS)[number] })[] = [
   { bug: 'double-watch', scenario: 'zk-watch', seed: 1, timeLimit: 8 },
   { bug: 'no-fsync', scenario: 'zk-register-crash', seed: 1, timeLimit: 12 },
   { bug: 'wall-clock', scenario: 'zk-register-clock', seed: 1, timeLimit: 12, schedule: JUMP_LEADER },
-  { bug: 'ignore-enospc', scenario: 'zk-register-disk-full', seed: 1, timeLimit: 18, schedule: DISKS_FULL_THEN_CRASH },
+  { bug: 'ignore-enospc', scenario: 'zk-register-disk-full', seed: 1, timeLimit: 13, schedule: DISKS_FULL_THEN_CRASH },
 ];
 
 describe('zk-lite scenarios through the real pipeline @integration', function () {
