@@ -19,7 +19,9 @@ const COMMANDS = [
 async function main(argv: string[]): Promise<void> {
   const program = new Command('faultline')
     .description('Jepsen-style fault injection and conformance checks for ZooKeeper and uWSGI/nginx')
-    .showHelpAfterError('(run with --help for usage)')
+    // commander's own usage errors (a missing option, an unknown command) come back as CommanderError
+    // and are printed below as one line like every other usage error; help still goes to stdout
+    .configureOutput({ outputError: () => {}, writeErr: () => {} })
     .exitOverride();
   // Only the command being run must load: a broken module elsewhere must not take `clean` down with it.
   const wanted = argv.slice(2).find((a) => !a.startsWith('-'));
@@ -36,8 +38,9 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
+/** Every usage or harness error ends the same way: one line on stderr, exit 2. */
 function fail(message: string): never {
-  process.stderr.write(`faultline: ${message}\n`);
+  process.stderr.write(`faultline: ${message.trim().replace(/\s*\n\s*/g, '; ')}\n`);
   process.exit(2);
 }
 
@@ -49,8 +52,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 main(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {
-    // help and version exit 0; every usage mistake exits 2 (commander already printed the message)
-    process.exit(err.exitCode === 0 ? 0 : 2);
+    // help and version exit 0; every usage mistake is one line and exit 2
+    if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+    if (err.code === 'commander.help') fail(`name a command: ${COMMANDS.join(', ')} (faultline --help for more)`);
+    fail(`${err.message.replace(/^error: /, '')} (faultline --help for usage)`);
   }
   if (err instanceof UsageError || err instanceof HarnessError) fail(err.message);
   if (process.env.FAULTLINE_DEBUG) console.error(err);

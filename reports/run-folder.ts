@@ -1,10 +1,10 @@
-// Reading a stored run folder (store/<scenario>/<timestamp>/): the history line by line, result.json and
-// the names and tails of the node logs. A run that was cut short leaves a truncated last history line;
-// that line is skipped rather than failing the whole report.
-import { createReadStream } from 'node:fs';
+// Reading a stored run folder (store/<scenario>/<timestamp>/): the history (through the one history
+// reader `faultline check` uses, with its rule: a run cut short may leave its last line cut off, which is
+// skipped and noted; any other line that is not an op is an error naming file:line), result.json and
+// the names and tails of the node logs.
 import { readFile, readdir, stat, open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { loadHistory } from '../harness/history/load.ts';
 import type { Op } from '../harness/history/op.ts';
 import type { RunResult } from '../harness/checker/result.ts';
 import { UsageError } from '../harness/errors.ts';
@@ -21,31 +21,17 @@ export interface NodeLog {
 export interface RunFolder {
   dir: string;
   history: Op[];
-  /** Lines of history.jsonl that were not valid JSON (a truncated last line, typically). */
+  /** Lines of history.jsonl that were skipped: a last line cut off by a run that ended abruptly. */
   skippedLines: number;
   result: RunResult | null;
   logs: NodeLog[];
 }
 
-/** Streams history.jsonl into Op records; unparsable lines are counted, not fatal. */
+/** Reads history.jsonl; a cut-off last line is counted in skippedLines, a run that recorded nothing
+ *  has an empty history, and a line that is not an op is a UsageError naming file:line. */
 export async function readHistory(file: string): Promise<{ history: Op[]; skippedLines: number }> {
-  const history: Op[] = [];
-  let skippedLines = 0;
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.trim()) continue;
-    try {
-      const op = JSON.parse(line) as Op;
-      if (op && typeof op === 'object' && typeof op.type === 'string') {
-        const index = typeof op.index === 'number' ? op.index : history.length;
-        history.push({ ...op, index, time: typeof op.time === 'number' ? op.time : index });
-      }
-      else skippedLines++;
-    } catch {
-      skippedLines++;
-    }
-  }
-  return { history, skippedLines };
+  const parsed = loadHistory(file, { format: 'jsonl', allowEmpty: true });
+  return { history: parsed.ops, skippedLines: parsed.cutOff === undefined ? 0 : 1 };
 }
 
 /** Reads the last `maxBytes` of a file as text, dropping a partial first line. */

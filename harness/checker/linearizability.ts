@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Op } from '../history/op.ts';
 import type { Locate } from '../history/pair.ts';
+import type { MemoryCeiling } from '../memory.ts';
 import type { Model } from './models/model.ts';
 import { modelByName } from './models/registry.ts';
 import type { CheckOp } from './prepared.ts';
@@ -19,6 +20,9 @@ export interface LinearizabilityOptions {
   timeLimitS?: number;
   /** Resident memory ceiling in MB (default 1024). */
   memoryLimitMb?: number;
+  /** The process-wide ceiling (`faultline check`): asked once the history is prepared, so a history
+   *  whose ops alone do not fit is refused instead of leaving the search no room. */
+  memory?: MemoryCeiling;
   /** Shrink a violation into a minimal counterexample (default true). */
   minimize?: boolean;
   /** Names the source of a history position in error messages (file:line). */
@@ -46,6 +50,7 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const started = performance.now();
   const budget = budgetFrom(opts, started);
   const prepared = prepareHistory(model, history, opts.locate);
+  opts.memory?.assertFits(() => `after reading the ${history.length} records and pairing them into ${prepared.total} operations`);
   const details: LinearizabilityResult['details'] = { model: model.name, ops: prepared.total, elapsedMs: 0 };
   const progress = searchPartitions(model, prepared.partitions, budget);
   const keyed = prepared.partitions.size > 1 || (prepared.partitions.size === 1 && !prepared.partitions.has(''));

@@ -1,9 +1,10 @@
 // Reader of the native history format: append-only JSONL, one Op per line, as HistoryRecorder
-// (recorder.ts) writes it. A crash can leave a truncated last line; it is ignored with a warning.
+// (recorder.ts) writes it. Every complete line must be a valid op; a crash can leave the last line cut
+// off mid-way, which alone is skipped with a warning (parsed.ts holds that rule).
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
 import type { Op, OpType } from './op.ts';
-import type { ParsedHistory } from './parsed.ts';
+import { isJsonPrefix } from './json-prefix.ts';
+import { LineSplitter, OpCollector, type FormatReader } from './parsed.ts';
 
 export { HistoryRecorder } from './recorder.ts';
 
@@ -11,9 +12,9 @@ const OP_TYPES = ['invoke', 'ok', 'fail', 'info', 'event'] as const satisfies re
 const OpLine = z.object({
   index: z.number().int().nonnegative().optional(),
   time: z.number().optional(),
-  process: z.union([z.number(), z.string()]),
+  process: z.union([z.number().int(), z.string().min(1)]),
   type: z.enum(OP_TYPES),
-  f: z.string(),
+  f: z.string().min(1),
   value: z.unknown().optional(),
   key: z.union([z.string(), z.number()]).optional(),
   error: z.unknown().optional(),
@@ -21,26 +22,52 @@ const OpLine = z.object({
   meta: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Parses a native JSONL history. Missing index/time default to the position. */
-export function parseJsonl(text: string, file: string): ParsedHistory {
-  const ops: Op[] = [], lines: number[] = [], warnings: string[] = [];
-  const rows = text.split('\n');
-  const last = lastNonEmpty(rows);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i].trim();
-    if (row === '') continue;
-    let op: Op;
-    try {
-      op = toOp(OpLine.parse(JSON.parse(row)), ops.length);
-    } catch (err) {
-      const why = err instanceof z.ZodError ? err.issues.map((iss) => `${iss.path.join('.') || 'line'}: ${iss.message}`).join('; ') : (err as Error).message;
-      if (i === last) { warnings.push(`${file}:${i + 1}: ignoring truncated or garbled last line (${why})`); break; }
-      throw new UsageError(`${file}:${i + 1}: not a history op: ${why}`);
-    }
-    ops.push(op);
-    lines.push(i + 1);
+/** What each field must be, for error messages a person can act on. */
+const FIELD_RULES: Record<string, string> = {
+  index: 'a non-negative integer', time: 'a number', process: 'an integer or a non-empty string',
+  type: `one of ${OP_TYPES.join(', ')}`, f: 'a non-empty string', key: 'a string or a number', node: 'a string', meta: 'an object',
+};
+
+/** One short phrase per wrong field: `time must be a number, got "late"`; `f is missing`. */
+function describeOpIssues(raw: unknown, err: z.ZodError): string {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return `expected a JSON object, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`;
+  const fields = [...new Set(err.issues.map((iss) => String(iss.path[0] ?? '')))];
+  return fields.map((field) => {
+    const value = (raw as Record<string, unknown>)[field];
+    if (value === undefined) return `${field} is missing`;
+    const shown = JSON.stringify(value);
+    return `${field} must be ${FIELD_RULES[field] ?? 'valid'}, got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`;
+  }).join('; ');
+}
+
+export class JsonlReader implements FormatReader {
+  private readonly lines = new LineSplitter((text, line, terminated) => this.line(text, line, terminated));
+
+  constructor(private readonly out: OpCollector) {}
+
+  feed(chunk: string): void {
+    this.lines.feed(chunk);
   }
-  return { ops, lines, warnings, format: 'jsonl' };
+
+  end(): void {
+    this.lines.end();
+  }
+
+  private line(text: string, line: number, terminated: boolean): void {
+    const row = text.trim();
+    if (row === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(row);
+    } catch (err) {
+      if (!isJsonPrefix(row)) this.out.fail(line, `not a history op: not JSON (${(err as Error).message})`);
+      if (!terminated) return this.out.cut(line, 'incomplete JSON');
+      this.out.fail(line, 'not a history op: the line is cut off mid-way (incomplete JSON) and more lines follow it');
+    }
+    const parsed = OpLine.safeParse(raw);
+    if (!parsed.success) this.out.fail(line, `not a history op: ${describeOpIssues(raw, parsed.error)}`);
+    this.out.add(toOp(parsed.data, this.out.position), line);
+  }
 }
 
 function toOp(row: z.infer<typeof OpLine>, position: number): Op {
@@ -50,9 +77,4 @@ function toOp(row: z.infer<typeof OpLine>, position: number): Op {
   if (row.node !== undefined) op.node = row.node;
   if (row.meta !== undefined) op.meta = row.meta;
   return op;
-}
-
-export function lastNonEmpty(rows: readonly string[]): number {
-  for (let i = rows.length - 1; i >= 0; i--) if (rows[i].trim() !== '') return i;
-  return -1;
 }
