@@ -1,13 +1,15 @@
 // A system under test: how to start it on a runtime's hosts and what a started one can do. Optional
 // capabilities (kill, pause, leader) are separate so a nemesis can ask whether a target has them.
 import type { Cleanup } from './cleanup.ts';
+import type { OptionsSchema } from './options.ts';
 import type { Host, Runtime } from './runtime/types.ts';
 
 export interface TargetContext {
   runtime: Runtime;
   /** The hosts this target runs on (runtime.hosts, in order). */
   hosts: readonly Host[];
-  /** Options from the scenario merged with `--target name:key=value` pairs. */
+  /** Options from the scenario merged with `--target name:key=value` pairs, parsed by the target's
+   *  own `options` schema (so typed, with its defaults filled in). */
   options: Record<string, unknown>;
   cleanup: Cleanup;
   log: (line: string) => void;
@@ -40,6 +42,12 @@ export interface Cluster {
 export interface Target<C extends Cluster = Cluster> {
   name: string;
   description: string;
+  /** Node counts this target runs with (`--nodes`), e.g. [3, 5] for an ensemble. */
+  nodes: readonly number[];
+  /** Every option a scenario or `--target name:key=value` may set, with its type, range and default
+   *  (bug names included). The runner checks a run's options against it before anything starts; an
+   *  option not in it is refused with the list of known ones. */
+  options: OptionsSchema;
   /** Host names this target wants for `nodes` nodes, e.g. n1..n3 or ['nginx', 'app']. */
   hostNames(nodes: number, options: Record<string, unknown>): string[];
   start(ctx: TargetContext): Promise<C>;

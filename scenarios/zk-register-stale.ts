@@ -5,9 +5,10 @@
 // down and confirms nothing). The register workload's 2:1:1 mix lets such a client retire on its
 // first write, which made the catch depend on the seed.
 import { defineScenario } from '../harness/scenario/types.ts';
-import type { OpGenerator, Workload } from '../harness/generator/types.ts';
+import { defineWorkload, type OpGenerator, type Workload } from '../harness/generator/types.ts';
+import { int } from '../harness/options.ts';
 import type { Cluster } from '../harness/target.ts';
-import { registerOptions, registerWorkload } from '../harness/workloads/register.ts';
+import { registerOptions, RegisterOptionsSchema, registerWorkload } from '../harness/workloads/register.ts';
 
 /** Worker slots below `readers` only read; the others write and cas. */
 function readerWriterGenerator(readers: number, keys: number, values: number): OpGenerator {
@@ -21,12 +22,12 @@ function readerWriterGenerator(readers: number, keys: number, values: number): O
 }
 
 /** The register workload (client, final reads, checkers) with readers and writers apart. */
-export function readerWriterRegister(options: Record<string, unknown>): Workload<Cluster> {
+export const readerWriterRegister = defineWorkload(RegisterOptionsSchema.extend({ readers: int(1).optional() }), (options): Workload<Cluster> => {
   const base = registerWorkload(options);
   const o = registerOptions(options);
   const readers = Number(options.readers ?? 3);
   return { ...base, name: `${base.name}-readers-${readers}`, generator: readerWriterGenerator(readers, o.keys, o.values) };
-}
+});
 
 export default defineScenario({
   name: 'zk-register-stale',

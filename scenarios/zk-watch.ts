@@ -6,7 +6,7 @@
 import type { Op } from '../harness/history/op.ts';
 import type { Checker, CheckResult, Violation } from '../harness/checker/result.ts';
 import { eachWorkerOnce } from '../harness/generator/combinators.ts';
-import type { Workload } from '../harness/generator/types.ts';
+import { defineWorkload, type Workload } from '../harness/generator/types.ts';
 import { defineScenario } from '../harness/scenario/types.ts';
 import type { Cluster } from '../harness/target.ts';
 import { configWorkload } from '../harness/workloads/recipes/config.ts';
@@ -52,14 +52,14 @@ export function checkWatchCause(history: readonly Op[]): CheckResult {
 
 const watchCause: Checker = { name: 'watch-cause', check: (history) => checkWatchCause(history) };
 
-function watchWorkload(options: Record<string, unknown>): Workload<Cluster> {
+const watchWorkload = defineWorkload(configWorkload.options, (options): Workload<Cluster> => {
   const base = configWorkload(options);
   const writers = Number(options.writers ?? 1);
   // a final view per watcher, counted per run (config.ts's own final generator is module-wide, so a
   // second run in the same process would take no views)
   const views = eachWorkerOnce(() => [{ f: 'view', value: null }]);
   return { ...base, name: `${base.name}-watch-cause`, final: (ctx) => (ctx.worker < writers ? null : views(ctx)), checkers: [...base.checkers, watchCause] };
-}
+});
 
 export default defineScenario({
   name: 'zk-watch',

@@ -1,6 +1,7 @@
 // What clients do. A workload is a named bundle (as Maelstrom's): a client factory, a pure op
 // generator, final ops run after the heal, and the checkers that judge the history.
 import type { Checker } from '../checker/result.ts';
+import type { OptionsSchema } from '../options.ts';
 import type { Cluster } from '../target.ts';
 import type { Rng } from '../rng.ts';
 
@@ -61,4 +62,15 @@ export interface Workload<C extends Cluster = Cluster> {
   /** Ops each worker runs once after the nemesis healed everything (e.g. a final read). */
   final?: OpGenerator;
   checkers: Checker[];
+}
+
+/** A workload with the options it reads: the scenario's `workloadOptions` and the user's `--target`
+ *  pairs are checked against `options` (names, types, ranges) before anything starts. */
+export interface WorkloadFactory<C extends Cluster = Cluster> {
+  (options: Record<string, unknown>): Workload<C>;
+  readonly options: OptionsSchema;
+}
+
+export function defineWorkload<C extends Cluster = Cluster>(options: OptionsSchema, build: (options: Record<string, unknown>) => Workload<C>): WorkloadFactory<C> {
+  return Object.assign((o: Record<string, unknown>) => build(o), { options });
 }

@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Validity } from '../checker/result.ts';
 import type { RuntimeKind } from '../runtime/types.ts';
 import { runScenario } from './run.ts';
-import { ROOT } from './registry.ts';
+import { loadScenario, loadTarget, ROOT } from './registry.ts';
+import { checkRunOptions } from './options.ts';
+import { parseTargetSpec } from '../target.ts';
 
 export interface CompareOptions {
   scenario: string;
@@ -45,6 +47,15 @@ export interface Comparison {
   totals: Record<string, { valid: number; invalid: number; unknown: number }>;
 }
 
+/** Checks every target spec (options, bugs, nodes) against the scenario, as each run would. */
+async function checkTargets(o: CompareOptions): Promise<void> {
+  const scenario = await loadScenario(o.scenario);
+  for (const spec of o.targets) {
+    const { name, options } = parseTargetSpec(spec);
+    checkRunOptions({ scenario, target: await loadTarget(name), overrides: options, nodes: o.nodes });
+  }
+}
+
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
 async function statsOf(dir: string) {
@@ -59,13 +70,14 @@ async function statsOf(dir: string) {
 export async function compare(o: CompareOptions): Promise<{ comparison: Comparison; json: string; html: string | null }> {
   const store = path.resolve(o.store ?? path.join(ROOT, 'store'));
   const log = o.log ?? (() => {});
+  await checkTargets(o); // a bad spec among several is refused before the first run starts
   const startedAt = new Date().toISOString();
   const runs: ComparedRun[] = [];
   for (const seed of o.seeds) {
     for (const target of o.targets) {
       log(`compare: ${o.scenario} on ${target}, seed ${seed}`);
       const { dir, result } = await runScenario({
-        scenario: o.scenario, target, seed, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log,
+        scenario: o.scenario, target, seed, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log, store,
         out: path.join(store, o.scenario, `${stamp()}-${target.replace(/[^A-Za-z0-9=-]+/g, '_')}-s${seed}`),
       });
       const stats = await statsOf(dir);

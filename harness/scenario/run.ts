@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cleanup, cleanupOnSignals } from '../cleanup.ts';
-import { HarnessError } from '../errors.ts';
+import { HarnessError, UsageError } from '../errors.ts';
 import { mergeValidity, runChecker, type CheckResult, type RunResult } from '../checker/result.ts';
 import { HistoryRecorder } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
@@ -16,6 +16,7 @@ import { parseTargetSpec, type Cluster } from '../target.ts';
 import { faultKinds, hostFeaturesFor, planSchedule, runNemesis } from '../nemesis/index.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { runWorkers } from './workers.ts';
+import { checkRunOptions } from './options.ts';
 import { loadScenario, loadTarget, ROOT } from './registry.ts';
 import { SCENARIO_DEFAULTS, type Scenario } from './types.ts';
 
@@ -28,6 +29,8 @@ export interface RunOptions {
   nodes?: number;
   /** Run folder; default store/<scenario>/<timestamp>. */
   out?: string;
+  /** The store `out` lies in (compare passes its own); the store index is rewritten only there. */
+  store?: string;
   /** A fixed fault schedule (replay / shrinking) instead of one planned from the seed. */
   schedule?: PlannedFault[];
   /** Concurrent clients instead of the scenario's (replay / shrinking). */
@@ -59,6 +62,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const targetSpec = opts.target ?? scenario.target;
   const { name: targetName, options: targetOverrides } = parseTargetSpec(targetSpec);
   const target = await loadTarget(targetName);
+  // everything the user or the scenario asks for is checked before a runtime, namespace or folder exists
+  const { nodes, targetOptions: options, workloadOptions } = checkRunOptions({ scenario, target, overrides: targetOverrides, nodes: opts.nodes });
+  for (const f of scenario.nemesis?.faults ?? []) if (!faultKinds[f]) throw new UsageError(`scenario ${scenario.name} names unknown fault kind '${f}' (known: ${Object.keys(faultKinds).join(', ')})`);
   const runtimeKind = opts.runtime ?? scenario.runtime ?? (await defaultRuntime(log));
   const factory = await loadRuntime(runtimeKind);
   const why = await factory.unavailable();
@@ -66,20 +72,17 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 
   const seed = opts.seed ?? randomSeed();
   const timeLimit = opts.timeLimit ?? scenario.timeLimit;
-  const nodes = opts.nodes ?? scenario.nodes ?? SCENARIO_DEFAULTS.nodes;
   const dir = path.resolve(opts.out ?? path.join(ROOT, 'store', scenario.name, timestamp()));
+  const store = storeFor(opts, dir);
   const logDir = path.join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
   const rng = new Rng(seed);
-  const options = { ...scenario.targetOptions, ...targetOverrides };
   const replay = replayCommand({ scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, timeLimit, nodes });
   log(`faultline: ${scenario.name} on ${targetSpec} (${runtimeKind}), seed ${seed}, ${timeLimit}s → ${path.relative(process.cwd(), dir) || dir}`);
 
   const recorder = new HistoryRecorder(path.join(dir, 'history.jsonl'));
   const cleanup = new Cleanup();
   const uninstall = opts.handleSignals ? cleanupOnSignals(cleanup, () => recorder.close()) : () => {};
-  // precedence: scenario target options < scenario workload options < what the user gave on --target
-  const workloadOptions = { ...scenario.targetOptions, ...scenario.workloadOptions, ...targetOverrides };
   const workload = scenario.workload(workloadOptions);
   const startedAt = new Date();
   const metrics: Record<string, number> = {};
@@ -149,7 +152,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     valid, summary: first ? first.summary : 'no checks ran', checks, metrics, replay, schedule,
   };
   await writeFile(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-  await writeReports(dir, log);
+  await writeReports(dir, log, store);
   return { dir, result, history };
 }
 
@@ -172,7 +175,6 @@ function crashGuard(): { promise: Promise<never>; uninstall: () => void } {
 
 function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[] {
   if (!scenario.nemesis || scenario.nemesis.faults.length === 0) return [];
-  for (const f of scenario.nemesis.faults) if (!faultKinds[f]) throw new HarnessError(`scenario ${scenario.name} names unknown fault kind '${f}'`);
   return planSchedule(rng.fork('schedule'), {
     faults: scenario.nemesis.faults,
     interval: scenario.nemesis.interval,
@@ -182,15 +184,25 @@ function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[
   });
 }
 
-/** report.html for the run and the store index, when the reports module is present. */
-export async function writeReports(dir: string, log: (line: string) => void): Promise<void> {
+/** The store a run belongs to: the one given, the default store, or — for `--out DIR` — a folder named
+ *  `store` two levels up (store/<scenario>/<run>). A run folder anywhere else has no store, and the
+ *  run writes nothing outside it. */
+export function storeFor(opts: Pick<RunOptions, 'out' | 'store'>, dir: string): string | null {
+  if (opts.store) return path.resolve(opts.store);
+  if (!opts.out) return path.join(ROOT, 'store');
+  const above = path.dirname(path.dirname(dir));
+  return path.basename(above) === 'store' ? above : null;
+}
+
+/** report.html for the run and, when it belongs to a store, the store index. */
+export async function writeReports(dir: string, log: (line: string) => void, store: string | null): Promise<void> {
   try {
     const reports = (await import('../../reports/report.ts')) as {
       writeRunReport?: (dir: string) => Promise<unknown>;
       writeIndex?: (store: string) => Promise<unknown>;
     };
     await reports.writeRunReport?.(dir);
-    await reports.writeIndex?.(path.dirname(path.dirname(dir)));
+    if (store) await reports.writeIndex?.(store);
   } catch (err) {
     log(`faultline: could not write the HTML report: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -13,7 +13,7 @@ import type { RunResult } from '../checker/result.ts';
 import { shrinkRun, type RunShape, type ShrinkResult } from '../nemesis/shrink.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { loadScenario } from './registry.ts';
-import { replayCommand, runScenario, writeReports, type RunOptions, type RunOutcome } from './run.ts';
+import { replayCommand, runScenario, storeFor, writeReports, type RunOptions, type RunOutcome } from './run.ts';
 
 const plannedFault = z.object({
   kind: z.string().min(1),
@@ -86,6 +86,6 @@ export async function shrinkScenario(base: RunOptions, failed: RunOutcome, req: 
   };
   const updated = { ...r, shrunkSchedule: shrunk.schedule, shrink: summary };
   await writeFile(path.join(failed.dir, 'result.json'), JSON.stringify(updated, null, 2) + '\n');
-  await writeReports(failed.dir, log);
+  await writeReports(failed.dir, log, storeFor(base, failed.dir));
   return summary;
 }

@@ -1,7 +1,7 @@
 // A scenario is a plain value: which target, which workload, which faults, for how long. One file per
 // scenario in scenarios/, merged onto the defaults below; the CLI can override target, runtime,
 // seed, time limit and node count.
-import type { Workload } from '../generator/types.ts';
+import type { WorkloadFactory } from '../generator/types.ts';
 import type { RuntimeKind } from '../runtime/types.ts';
 import type { Cluster } from '../target.ts';
 
@@ -40,8 +40,9 @@ export interface Scenario {
   /** Seconds to wait after the final heal before final ops and checks. */
   recover?: number;
   /** Builds the workload; options are targetOptions, then workloadOptions, then the user's
-   *  `--target name:key=value` pairs, later ones winning. */
-  workload: (options: Record<string, unknown>) => Workload<Cluster>;
+   *  `--target name:key=value` pairs, later ones winning. Its `options` schema says which of them are
+   *  the scenario's own (the rest belong to the target). */
+  workload: WorkloadFactory<Cluster>;
   workloadOptions?: Record<string, unknown>;
   nemesis?: NemesisPlan;
   /** Seconds allowed for the target to start serving. */

@@ -6,6 +6,9 @@
 // worker pids and the app's side-effect counts so the delivery checker can count duplicates and losses.
 import http from 'node:http';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
+import { defineWorkload } from '../generator/types.ts';
+import { int, namesFrom, num, range as pair } from '../options.ts';
+import { z } from 'zod';
 import { eachWorkerOnce, onlyWorkers } from '../generator/combinators.ts';
 import type { Cluster } from '../target.ts';
 import { opt, REQUEST_KINDS, type RequestSpec, type ResponseMeta } from '../checker/http/requests.ts';
@@ -191,9 +194,22 @@ export const httpCheckers: Record<string, Checker> = {
   'worker-crash': crashChecker,
 };
 
+const deadline = num(0);
+/** The options the HTTP workload and its checkers read besides the target's: `expect*` (what the scenario
+ *  promises; the target's own harakiri, read-timeout … are the fallback), request sizes in ms or KB,
+ *  the mix of request kinds, the checkers to run and their slack. */
+export const HttpOptionsSchema = z.object({
+  expectHarakiri: deadline, expectReadTimeout: deadline, expectConnectTimeout: deadline, expectSendTimeout: deadline,
+  expectMaxRequests: int(0), expectMinWorkerLifetime: deadline, expectBufferSize: int(0), expectProcesses: int(1),
+  harakiriSlackMs: num(0), timeoutSlackMs: num(0), deadlineMarginMs: num(0),
+  fastMs: pair, slowMs: pair, overMs: pair, bodyKb: pair, streamGapMs: int(1), streamChunks: int(1), clientTimeoutMs: num(1),
+  mix: z.object(Object.fromEntries(REQUEST_KINDS.map((k) => [k, num(0).optional()])), { error: 'must be an object of request kind → weight' }).strict(),
+  checkers: namesFrom(Object.keys(httpCheckers), 'http checker'),
+}).partial();
+
 /** The workload. options: the scenario's merged target + workload options; `checkers` names which
  *  of harakiri/timeout/recycling/delivery/worker-crash judge the run (default all). */
-export function httpWorkload(options: Record<string, unknown>): Workload<Cluster> {
+export const httpWorkload = defineWorkload(HttpOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const plan = planFor(options);
   const names = (opt(options, 'checkers') as string[] | undefined) ?? Object.keys(httpCheckers);
   return {
@@ -203,4 +219,4 @@ export function httpWorkload(options: Record<string, unknown>): Workload<Cluster
     final: onlyWorkers([0], eachWorkerOnce(() => [{ f: 'workers', value: null }, { f: 'effects', value: null }])),
     checkers: names.map((name) => httpCheckers[name]),
   };
-}
+});

@@ -21,6 +21,9 @@ import type { Checker } from '../checker/result.ts';
 import { sequentialChecker } from '../checker/sequential.ts';
 import { eachWorkerOnce, mix } from '../generator/combinators.ts';
 import type { Client, Completion, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
+import { defineWorkload } from '../generator/types.ts';
+import { int, oneOf } from '../options.ts';
+import { z } from 'zod';
 import { HarnessError, UsageError } from '../errors.ts';
 import type { Cluster } from '../target.ts';
 import { isZkCluster, isZkCode, nodeForProcess, outcomeOf, ZkSession, type Stat, type ZkCluster } from './zk-client.ts';
@@ -200,7 +203,16 @@ export function registerCheckers(o: RegisterOptions): Checker[] {
   return [consistency, recoveryChecker];
 }
 
-export function registerWorkload(options: Record<string, unknown>): Workload<Cluster> {
+/** The options the register workload reads (defaults in registerOptions). */
+export const RegisterOptionsSchema = z.object({
+  readMode: oneOf(READ_MODES),
+  keys: int(1),
+  values: int(1),
+  sessionTimeoutMs: int(1),
+  callTimeoutMs: int(1),
+}).partial();
+
+export const registerWorkload = defineWorkload(RegisterOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = registerOptions(options);
   const key = (rng: { int(lo: number, hi: number): number }) => `k${rng.int(0, o.keys - 1)}`;
   const value = (rng: { int(lo: number, hi: number): number }) => rng.int(0, o.values - 1);
@@ -218,4 +230,4 @@ export function registerWorkload(options: Record<string, unknown>): Workload<Clu
     final: eachWorkerOnce(() => Array.from({ length: o.keys }, (_, k): OpSpec => ({ f: 'read', value: null, key: `k${k}` }))),
     checkers: registerCheckers(o),
   };
-}
+});

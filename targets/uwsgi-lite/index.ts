@@ -8,9 +8,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../harness/errors.ts';
+import { flag, namesFrom, parseOptions } from '../../harness/options.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
 import type { AppLayout } from '../uwsgi-nginx/config.ts';
-import { parseTargetOptions, type UwsgiNginxOptions } from '../uwsgi-nginx/options.ts';
+import { pickKnown, UwsgiNginxOptions } from '../uwsgi-nginx/options.ts';
 import { startStack, type AppServer, type UwsgiCluster } from '../uwsgi-nginx/stack.ts';
 import { KNOWN_BUGS, type Bug } from './server/options.ts';
 
@@ -20,20 +21,27 @@ const TSX = import.meta.resolve('tsx');
 /** uWSGI's own default min-worker-lifetime (s), used when the scenario does not set one. */
 const DEFAULT_MIN_WORKER_LIFETIME = 10;
 
-/** `bug=a,b` or bare bug names (`uwsgi-lite:recycle-cuts`) → the bugs to switch on. */
-export function liteBugs(o: Record<string, unknown>): Bug[] {
-  const bugs = new Set(String(o.bug ?? '').split(',').map((b) => b.trim()).filter(Boolean));
-  for (const key of Object.keys(o)) if ((KNOWN_BUGS as readonly string[]).includes(key) && String(o[key]) === 'true') bugs.add(key);
-  for (const b of bugs) if (!(KNOWN_BUGS as readonly string[]).includes(b)) throw new UsageError(`uwsgi-lite has no bug '${b}' (known: ${KNOWN_BUGS.join(', ')})`);
-  return [...bugs].sort() as Bug[];
-}
+/** The uwsgi-nginx options (the same stack), bug=a,b or bare bug names (`uwsgi-lite:recycle-cuts`),
+ *  less what our server cannot honour, refused instead of silently ignored. */
+export const UwsgiLiteOptions = UwsgiNginxOptions.extend({
+  bug: namesFrom(KNOWN_BUGS, 'bug').default([]),
+  ...Object.fromEntries(KNOWN_BUGS.map((b) => [b, flag.optional()])),
+}).superRefine((o, ctx) => {
+  const refuse = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (o.socket !== 'tcp') refuse('socket', 'uwsgi-lite listens on TCP only (socket=tcp)');
+  if (o.protocol !== 'uwsgi') refuse('protocol', 'uwsgi-lite speaks the uwsgi protocol only (protocol=uwsgi)');
+  if (!o.master) refuse('master', 'uwsgi-lite always runs a master (master=true)');
+  if (o.daemonize) refuse('daemonize', 'uwsgi-lite does not daemonize');
+});
 
-/** The uwsgi-nginx options uwsgi-lite cannot honour, refused instead of silently ignored. */
-function refuseUnsupported(o: UwsgiNginxOptions): void {
-  if (o.socket !== 'tcp') throw new UsageError('uwsgi-lite listens on TCP only (socket=tcp)');
-  if (o.protocol !== 'uwsgi') throw new UsageError('uwsgi-lite speaks the uwsgi protocol only (protocol=uwsgi)');
-  if (!o.master) throw new UsageError('uwsgi-lite always runs a master (master=true)');
-  if (o.daemonize) throw new UsageError('uwsgi-lite does not daemonize');
+type LiteOptions = UwsgiNginxOptions & { bugs: Bug[] };
+
+/** The parsed options with the bugs to switch on gathered from `bug=` and the bare names. */
+export function liteOptions(o: Record<string, unknown>): LiteOptions {
+  const parsed = parseOptions(UwsgiLiteOptions, pickKnown(UwsgiLiteOptions, o), 'uwsgi-lite') as UwsgiNginxOptions & { bug: Bug[] } & Record<string, unknown>;
+  const bugs = new Set<Bug>(parsed.bug);
+  for (const b of KNOWN_BUGS) if (parsed[b] === true) bugs.add(b);
+  return { ...parsed, bugs: [...bugs].sort() };
 }
 
 /** The server's command line for the layout, as uWSGI's would be. */
@@ -68,11 +76,12 @@ function liteServer(options: UwsgiNginxOptions, bugs: readonly Bug[]): AppServer
 const target: Target<UwsgiCluster> = {
   name: 'uwsgi-lite',
   description: 'our prefork uwsgi-protocol server in TypeScript (master + forked workers, the same test app) behind real nginx (uwsgi_pass), on hosts nginx and app; bug=NAME switches a bug on',
+  nodes: [2],
+  options: UwsgiLiteOptions,
   hostNames: () => ['nginx', 'app'],
   async start(ctx: TargetContext): Promise<UwsgiCluster> {
-    const options = parseTargetOptions(ctx.options);
-    const bugs = liteBugs(ctx.options);
-    refuseUnsupported(options);
+    const options = liteOptions(ctx.options);
+    const bugs = options.bugs;
     if (ctx.runtime.kind === 'docker') throw new UsageError('uwsgi-lite runs on the netns and local runtimes (its server is a node process; the docker images carry no node)');
     const t0 = performance.now();
     const stack = await startStack(ctx, options, liteServer(options, bugs), t0);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../harness/errors.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
 import { uwsgiArgs } from './config.ts';
-import { parseTargetOptions, type UwsgiNginxOptions } from './options.ts';
+import { parseTargetOptions, UwsgiNginxOptions } from './options.ts';
 import { startStack, writeHostFile, type AppServer, type UwsgiCluster } from './stack.ts';
 
 export { httpGet, NGINX_PORT, UWSGI_PORT, type Endpoint, type UwsgiCluster } from './stack.ts';
@@ -31,6 +31,8 @@ function uwsgiServer(ctx: TargetContext, options: UwsgiNginxOptions): AppServer 
 const target: Target<UwsgiCluster> = {
   name: 'uwsgi-nginx',
   description: 'real uWSGI 2.0 (master + prefork workers, python3 test app) behind real nginx (uwsgi_pass), on hosts nginx and app',
+  nodes: [2],
+  options: UwsgiNginxOptions,
   hostNames: () => ['nginx', 'app'],
   async start(ctx: TargetContext): Promise<UwsgiCluster> {
     const options = parseTargetOptions(ctx.options);

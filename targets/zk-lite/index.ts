@@ -6,11 +6,12 @@
 // zk-lite node is started and what its config adds.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { flag, int, namesFrom, parseOptions } from '../../harness/options.ts';
 import type { Host, ProcessSpec } from '../../harness/runtime/types.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
-import { UsageError } from '../../harness/errors.ts';
 import type { ServerLine } from '../zookeeper/config.ts';
-import { ELECTION_PORT, ensembleHostNames, QUORUM_PORT, startEnsemble, ZkEnsemble } from '../zookeeper/ensemble.ts';
+import { ELECTION_PORT, ENSEMBLE_SIZES, ensembleHostNames, QUORUM_PORT, startEnsemble, ZkEnsemble } from '../zookeeper/ensemble.ts';
 import { KNOWN_BUGS } from './config.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -18,19 +19,21 @@ const REPO = join(HERE, '..', '..');
 /** tsx's loader by absolute URL, so the node process resolves it whatever its working directory. */
 const TSX = import.meta.resolve('tsx');
 
+/** Options: tickTime, syncLimit, bug=a,b (or bare bug names, as `zk-lite:stale-read` gives). */
+export const ZkLiteSchema = z.object({
+  tickTime: int(1, 60_000).default(500),
+  syncLimit: int(1).default(5),
+  bug: namesFrom(KNOWN_BUGS, 'bug').default([]),
+  ...Object.fromEntries(KNOWN_BUGS.map((b) => [b, flag.optional()])),
+});
+
 interface ZkLiteOptions { tickTime: number; syncLimit: number; bugs: string[] }
 
-/** Options: tickTime, syncLimit, bug=a,b (or bare bug names, as `zk-lite:stale-read` gives). */
 export function zkLiteOptions(o: Record<string, unknown>): ZkLiteOptions {
-  const num = (key: string, dflt: number) => {
-    const v = o[key] === undefined ? dflt : Number(o[key]);
-    if (!Number.isInteger(v) || v <= 0) throw new UsageError(`zk-lite option ${key} must be a positive integer, got '${String(o[key])}'`);
-    return v;
-  };
-  const bugs = new Set(String(o.bug ?? '').split(',').map((b) => b.trim()).filter((b) => b !== ''));
-  for (const key of Object.keys(o)) if ((KNOWN_BUGS as readonly string[]).includes(key) && String(o[key]) === 'true') bugs.add(key);
-  for (const b of bugs) if (!(KNOWN_BUGS as readonly string[]).includes(b)) throw new UsageError(`zk-lite has no bug '${b}' (known: ${KNOWN_BUGS.join(', ')})`);
-  return { tickTime: num('tickTime', 500), syncLimit: num('syncLimit', 5), bugs: [...bugs].sort() };
+  const parsed = parseOptions(ZkLiteSchema, o, 'zk-lite') as { tickTime: number; syncLimit: number; bug: string[] } & Record<string, unknown>;
+  const bugs = new Set(parsed.bug);
+  for (const b of KNOWN_BUGS) if (parsed[b] === true) bugs.add(b);
+  return { tickTime: parsed.tickTime, syncLimit: parsed.syncLimit, bugs: [...bugs].sort() };
 }
 
 /** The shared ensemble with zk-lite's node process; its zoo.cfg adds the `bug=` line. */
@@ -66,6 +69,8 @@ export class ZkLiteEnsemble extends ZkEnsemble {
 const zkLite: Target<ZkLiteEnsemble> = {
   name: 'zk-lite',
   description: 'zk-lite: replicated ZooKeeper-protocol server in TypeScript (Raft), 3 or 5 nodes, tickTime 500, switchable bugs',
+  nodes: ENSEMBLE_SIZES,
+  options: ZkLiteSchema,
   hostNames: (nodes) => ensembleHostNames('zk-lite', nodes),
   start(ctx) {
     const opts = zkLiteOptions(ctx.options);

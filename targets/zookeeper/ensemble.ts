@@ -41,8 +41,11 @@ const describeStates = (nodes: readonly string[], states: readonly (ServerState 
   nodes.map((n, i) => `${n}=${states[i]?.mode ?? 'not serving'}`).join(', ');
 
 /** Host names n1..nN for an ensemble of 3 or 5. */
+/** Ensemble sizes a ZooKeeper-protocol target runs with. */
+export const ENSEMBLE_SIZES = [3, 5] as const;
+
 export function ensembleHostNames(target: string, nodes: number): string[] {
-  if (nodes !== 3 && nodes !== 5) throw new UsageError(`${target} runs with 3 or 5 nodes, not ${nodes}`);
+  if (!(ENSEMBLE_SIZES as readonly number[]).includes(nodes)) throw new UsageError(`${target} runs with 3 or 5 nodes, not ${nodes}`);
   return Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
 }
 

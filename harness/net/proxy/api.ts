@@ -3,6 +3,7 @@
 // against faultline's proxy unchanged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { isLoopback } from './address.ts';
 import { ApiError } from './api-error.ts';
 import type { ProxyCollection } from './collection.ts';
 import { PopulateBody, ProxyCreateBody, ProxyUpdateBody, ToxicCreateBody, ToxicUpdateBody, describeIssues } from './schema.ts';
@@ -86,8 +87,7 @@ export function createApi(proxies: ProxyCollection, log: (line: string) => void)
 }
 
 async function dispatch(routes: Route[], req: IncomingMessage): Promise<Reply> {
-  // Like Toxiproxy: refuse browsers, so a web page cannot drive the proxy through the user's browser.
-  if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) throw new ApiError(403, 'User agent not allowed');
+  refuseWebPages(req);
   const path = new URL(req.url ?? '/', 'http://proxy').pathname.replace(/\/+$/, '') || '/';
   const candidates = routes.filter((r) => r.pattern.test(path));
   if (candidates.length === 0) throw new ApiError(404, `no such endpoint: ${path}`);
@@ -95,6 +95,33 @@ async function dispatch(routes: Route[], req: IncomingMessage): Promise<Reply> {
   if (!route) throw new ApiError(405, `method ${req.method} not allowed on ${path}`);
   const params = route.pattern.exec(path)!.slice(1).map((p) => decodeURIComponent(p));
   return route.handler(params, () => readJson(req));
+}
+
+/**
+ * A web page the user happens to open can send requests to a loopback port: a cross-site form or
+ * fetch (which names the page in `Origin`, and whose body is a form or text/plain unless it asks
+ * first), or a page on the attacker's own domain re-pointed at 127.0.0.1 by DNS rebinding (same-origin
+ * to the browser, but its `Host` is the attacker's name). None of them may drive the API: the Host must
+ * be a loopback address, a request that carries an Origin must come from the API's own origin, and a
+ * request with a body must say it is JSON. Toxiproxy clients send none of these, and Content-Type:
+ * application/json with every body. Like Toxiproxy, browser user agents are refused outright too.
+ */
+function refuseWebPages(req: IncomingMessage): void {
+  if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) throw new ApiError(403, 'User agent not allowed');
+  const host = req.headers.host;
+  if (!host || !isLoopbackHost(host)) throw new ApiError(403, `Host ${host ?? '(none)'} is not a loopback address: the API answers only requests addressed to loopback`);
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) throw new ApiError(403, `requests from ${origin} are not allowed`);
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (hasBody && type !== 'application/json') throw new ApiError(415, `request body must be Content-Type: application/json, not ${type || 'untyped'}`);
+}
+
+/** `127.0.0.1:8474`, `localhost`, `[::1]:8474` (no other name, however it resolves). */
+function isLoopbackHost(host: string): boolean {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host.trim());
+  const name = (m?.[1] ?? m?.[2] ?? '').toLowerCase();
+  return name === 'localhost' || (name !== '' && isLoopback(name));
 }
 
 function readJson(req: IncomingMessage): Promise<unknown> {

@@ -48,7 +48,7 @@ export class TcpProxy {
     try {
       await once(server, 'listening');
     } catch (err) {
-      throw new ApiError(500, `proxy ${this.name}: cannot listen on ${this.listen}: ${(err as Error).message}`);
+      throw listenError(this.name, this.listen, err as NodeJS.ErrnoException);
     }
     server.on('error', () => {}); // errors after listening surface on the connections instead
     const address = server.address() as net.AddressInfo;
@@ -116,6 +116,20 @@ export class TcpProxy {
     const conn = new ProxiedConnection(client, this.target, this.toxics.values(), (c) => this.connections.delete(c));
     this.connections.add(conn);
   }
+}
+
+/** A listen address in use is a conflict (409), one this machine does not have or cannot bind a bad
+ *  request (400), a privileged port without the right 403; only the unexpected is a 500. */
+function listenError(name: string, listen: string, err: NodeJS.ErrnoException): ApiError {
+  const why: Record<string, [number, string]> = {
+    EADDRINUSE: [409, 'the address is already in use'],
+    EADDRNOTAVAIL: [400, 'no interface of this machine has that address'],
+    EAFNOSUPPORT: [400, 'this machine does not support that address family'],
+    EINVAL: [400, 'the address cannot be bound'],
+    EACCES: [403, 'permission denied (a privileged port?)'],
+  };
+  const [status, text] = why[err.code ?? ''] ?? [500, err.message];
+  return new ApiError(status, `proxy ${name}: cannot listen on ${listen}: ${text}`);
 }
 
 function checkedAddress(text: string, role: 'listen' | 'upstream'): HostPort {

@@ -18,6 +18,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { barrierCheckers } from '../../checker/recipes/barrier.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
+import { defineWorkload } from '../../generator/types.ts';
+import { int, oneOf } from '../../options.ts';
+import { z } from 'zod';
 import type { Cluster } from '../../target.ts';
 import { isZkCluster, isZkCode, outcomeOf, type ZkCluster, type ZkSession } from '../zk-client.ts';
 import { RecipeSession } from './session.ts';
@@ -188,7 +191,13 @@ export function barrierGenerator(final = false): OpGenerator {
   };
 }
 
-export function barrierWorkload(options: Record<string, unknown>): Workload<Cluster> {
+/** The options the barrier workload reads (defaults in barrierOptions). */
+export const BarrierOptionsSchema = z.object({
+  variant: oneOf(VARIANTS),
+  participants: int(2), sessionTimeoutMs: int(1), callTimeoutMs: int(1), awaitMs: int(1), finalAwaitMs: int(1),
+}).partial();
+
+export const barrierWorkload = defineWorkload(BarrierOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = barrierOptions(options);
   const standings = new Map<number, Standing>();
   return {
@@ -201,4 +210,4 @@ export function barrierWorkload(options: Record<string, unknown>): Workload<Clus
     final: barrierGenerator(true),
     checkers: barrierCheckers({ participants: o.participants }),
   };
-}
+});

@@ -20,6 +20,9 @@ import { configCheckers } from '../../checker/recipes/config.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
+import { defineWorkload } from '../../generator/types.ts';
+import { int, oneOf } from '../../options.ts';
+import { z } from 'zod';
 import type { Cluster } from '../../target.ts';
 import { isZkCluster, isZkCode, outcomeOf, type SessionEvent, type ZkCluster, type ZkSession } from '../zk-client.ts';
 import { RecipeSession } from './session.ts';
@@ -239,7 +242,13 @@ export function configGenerator(writers: number): OpGenerator {
   return (ctx: GenContext) => ({ f: ctx.worker < writers ? 'write' : 'read', value: null });
 }
 
-export function configWorkload(options: Record<string, unknown>): Workload<Cluster> {
+/** The options the config workload reads (defaults in configOptions). */
+export const ConfigOptionsSchema = z.object({
+  variant: oneOf(VARIANTS),
+  writers: int(1), sessionTimeoutMs: int(1), callTimeoutMs: int(1), viewWaitMs: int(1), readPauseMs: int(0),
+}).partial();
+
+export const configWorkload = defineWorkload(ConfigOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = configOptions(options);
   const counter = new WriterCounter();
   const viewOnce = eachWorkerOnce(() => [{ f: 'view', value: null }]); // per run: it remembers who viewed
@@ -253,5 +262,5 @@ export function configWorkload(options: Record<string, unknown>): Workload<Clust
     final: (ctx) => (ctx.worker < o.writers ? null : viewOnce(ctx)),
     checkers: configCheckers(),
   };
-}
+});
 

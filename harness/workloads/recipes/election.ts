@@ -20,6 +20,9 @@ import { electionChecker } from '../../checker/recipes/election.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
 import { eachWorkerOnce, mix } from '../../generator/combinators.ts';
 import type { Client, Completion, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
+import { defineWorkload } from '../../generator/types.ts';
+import { int, num, oneOf } from '../../options.ts';
+import { z } from 'zod';
 import type { Cluster } from '../../target.ts';
 import { isZkCluster, isZkCode, outcomeOf, type SessionEvent, type ZkCluster, type ZkSession } from '../zk-client.ts';
 import { RecipeSession } from './session.ts';
@@ -228,7 +231,14 @@ export class Candidate implements Client {
   }
 }
 
-export function electionWorkload(options: Record<string, unknown>): Workload<Cluster> {
+/** The options the election workload reads (defaults in electionOptions). */
+export const ElectionOptionsSchema = z.object({
+  variant: oneOf(VARIANTS),
+  sessionTimeoutMs: int(1), callTimeoutMs: int(1), electionBoundMs: int(1), viewWaitMs: int(1), staggerMs: int(0), minTermMs: int(0),
+  resignShare: num(0).pipe(z.number().max(1, 'must be at most 1')),
+}).partial();
+
+export const electionWorkload = defineWorkload(ElectionOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = electionOptions(options);
   return {
     name: `election-${o.variant}`,
@@ -243,4 +253,4 @@ export function electionWorkload(options: Record<string, unknown>): Workload<Clu
     final: eachWorkerOnce(() => [{ f: 'view', value: null }]),
     checkers: [electionChecker({ sessionTimeoutMs: o.sessionTimeoutMs, electionBoundMs: o.electionBoundMs })],
   };
-}
+});

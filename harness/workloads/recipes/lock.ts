@@ -17,6 +17,9 @@ import { lockFencingChecker, lockSafetyChecker, mutexChecker } from '../../check
 import { HarnessError, UsageError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
+import { defineWorkload } from '../../generator/types.ts';
+import { int, oneOf } from '../../options.ts';
+import { z } from 'zod';
 import type { Cluster } from '../../target.ts';
 import { isZkCluster, isZkCode, outcomeOf, type ZkCluster, type ZkSession } from '../zk-client.ts';
 import { RecipeSession } from './session.ts';
@@ -213,7 +216,13 @@ export function holdCycle(uses: number): OpGenerator {
   };
 }
 
-export function lockWorkload(options: Record<string, unknown>): Workload<Cluster> {
+/** The options the lock workload reads (defaults in lockOptions). */
+export const LockOptionsSchema = z.object({
+  variant: oneOf(VARIANTS),
+  sessionTimeoutMs: int(1), callTimeoutMs: int(1), acquireWaitMs: int(1), usesPerHold: int(1), useMs: int(0), staggerMs: int(0),
+}).partial();
+
+export const lockWorkload = defineWorkload(LockOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = lockOptions(options);
   const resource = new FencedResource();
   return {
@@ -227,5 +236,5 @@ export function lockWorkload(options: Record<string, unknown>): Workload<Cluster
     final: eachWorkerOnce(() => [{ f: 'release', value: null }]),
     checkers: [lockSafetyChecker, lockFencingChecker, mutexChecker],
   };
-}
+});
 

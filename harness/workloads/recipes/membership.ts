@@ -33,6 +33,9 @@ import { membershipCheckers } from '../../checker/recipes/membership.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, EventSink, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
+import { defineWorkload } from '../../generator/types.ts';
+import { int, oneOf } from '../../options.ts';
+import { z } from 'zod';
 import type { Cluster } from '../../target.ts';
 import { isZkCluster, nodeForProcess, outcomeOf, type ZkCluster } from '../zk-client.ts';
 import { RecipeSession } from './session.ts';
@@ -351,7 +354,13 @@ class MembershipClient implements Client {
   }
 }
 
-export function membershipWorkload(options: Record<string, unknown>): Workload<Cluster> {
+/** The options the membership workload reads (defaults in membershipOptions). */
+export const MembershipOptionsSchema = z.object({
+  variant: oneOf(VARIANTS),
+  observers: int(0), sessionTimeoutMs: int(1), callTimeoutMs: int(1), removalBoundMs: int(0), holds: int(0), holdMs: int(0), joinTimeoutMs: int(1), listPauseMs: int(0),
+}).partial();
+
+export const membershipWorkload = defineWorkload(MembershipOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = membershipOptions(options);
   const incarnations = new Map<number, number>();
   return {
@@ -370,7 +379,7 @@ export function membershipWorkload(options: Record<string, unknown>): Workload<C
     final: finalLists(o),
     checkers: membershipCheckers({ sessionTimeoutMs: o.sessionTimeoutMs, removalBoundMs: o.removalBoundMs }),
   };
-}
+});
 
 /** After the heal the observers list at once, then every quarter of session timeout + bound until
  *  that much has passed: by the last list every member that ended during the run must be gone. */

@@ -19,6 +19,9 @@ import { queueCheckers } from '../../checker/recipes/queue.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
+import { defineWorkload } from '../../generator/types.ts';
+import { flag, int, oneOf } from '../../options.ts';
+import { z } from 'zod';
 import type { Cluster } from '../../target.ts';
 import { isZkCluster, isZkCode, outcomeOf, type ZkCluster, type ZkSession } from '../zk-client.ts';
 import { RecipeSession } from './session.ts';
@@ -232,7 +235,13 @@ export function drainGenerator(producers: number): OpGenerator {
   return (ctx) => (ctx.worker >= producers ? drains(ctx) : null);
 }
 
-export function queueWorkload(options: Record<string, unknown>): Workload<Cluster> {
+/** The options the queue workload reads (defaults in queueOptions). */
+export const QueueOptionsSchema = z.object({
+  variant: oneOf(VARIANTS),
+  producers: int(1), sessionTimeoutMs: int(1), callTimeoutMs: int(1), drainBudgetMs: int(1), fifo: flag, enqueuePauseMs: int(0),
+}).partial();
+
+export const queueWorkload = defineWorkload(QueueOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = queueOptions(options);
   return {
     name: `queue-${o.variant}`,
@@ -245,4 +254,4 @@ export function queueWorkload(options: Record<string, unknown>): Workload<Cluste
     final: drainGenerator(o.producers),
     checkers: queueCheckers({ fifo: o.fifo }),
   };
-}
+});
