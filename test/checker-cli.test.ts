@@ -78,3 +78,46 @@ describe('faultline check (CLI)', function () {
     assert.match(r.stderr, /missing\.jsonl: cannot read history \(ENOENT\)/);
   });
 });
+
+describe('faultline check (CLI): bad input never passes as valid @integration', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => { dir = mkdtempSync(path.join(tmpdir(), 'fl-check-bad-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const oneLine = (r: { stderr: string }) => assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+
+  it('a complete last line with a field of the wrong type is an error naming it, not a truncation', () => {
+    const file = path.join(dir, 'last.jsonl');
+    writeFileSync(file, '{"process":0,"type":"invoke","f":"write","value":1}\n{"process":0,"type":"ok","f":"write","value":1}\n{"process":1,"type":"invoke","f":"read","value":null}\n{"process":1,"type":"ok","f":"read","value":2,"time":"late"}\n');
+    const r = faultline('--model', 'register', file);
+    assert.equal(r.code, 2, r.stdout);
+    oneLine(r);
+    assert.match(r.stderr, /^faultline: .*last\.jsonl:4: not a history op: time must be a number, got "late"$/m);
+  });
+
+  it('a --format that does not match the content is an error saying what the content looks like', () => {
+    const r = faultline('--model', 'cas-register', '--format', 'etcd-log', 'examples/cas-register-bad.jsonl');
+    assert.equal(r.code, 2, r.stdout);
+    oneLine(r);
+    assert.match(r.stderr, /--format etcd-log does not match the content, which looks like native JSONL/);
+  });
+
+  it('--memory-limit holds for the whole process: a history that cannot fit is refused, one line, under the limit', () => {
+    const file = path.join(dir, 'big.jsonl');
+    const lines: string[] = [];
+    for (let i = 0; i < 200_000; i++) lines.push(JSON.stringify({ process: i % 50, type: i % 2 ? 'ok' : 'invoke', f: 'put', key: `k${(i >> 1) % 500}`, value: `v${i >> 1}` }));
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = faultline('--model', 'kv', '--memory-limit', '140', file);
+    assert.equal(r.code, 2, r.stdout);
+    oneLine(r);
+    const m = /the history does not fit in --memory-limit 140 MB: reading .*big\.jsonl stopped after [\d.]+ of \d+ MB; the process holds (\d+) MB/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    assert.ok(Number(m[1]) <= 140, r.stderr);
+  });
+
+  it('usage mistakes are one line too', () => {
+    const r = faultline('examples/cas-register-ok.jsonl');
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "faultline: required option '--model <model>' not specified (faultline --help for usage)\n");
+  });
+});
