@@ -5,15 +5,23 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { Op } from '../harness/history/op.ts';
 
-export function generateKvHistory(opts: { ops: number; keys: number; seed: number; clients?: number }): Op[] {
+export interface KvHistoryOptions { ops: number; keys: number; seed: number; clients?: number }
+
+export function generateKvHistory(opts: KvHistoryOptions): Op[] {
+  return [...kvOps(opts)];
+}
+
+/** The same history one op at a time, for writing a file larger than the memory it would take whole. */
+export function* kvOps(opts: KvHistoryOptions): Generator<Op> {
   const rng = xoroshiro128plus(opts.seed);
   const rand = (n: number): number => uniformInt(rng, 0, n - 1);
   const clients = opts.clients ?? 20;
   const store = new Map<string, string>();
-  const history: Op[] = [];
+  let emitted = 0;
   const running = new Map<number, { f: string; key: string; value: string | null; applied: boolean; result?: string }>();
-  const emit = (process: number, type: Op['type'], f: string, key: string, value: unknown): void => {
-    history.push({ index: history.length, time: history.length, process, type, f, key, value });
+  const record = (process: number, type: Op['type'], f: string, key: string, value: unknown): Op => {
+    const index = emitted++;
+    return { index, time: index, process, type, f, key, value };
   };
   let invoked = 0, serial = 0;
   while (invoked < opts.ops || running.size > 0) {
@@ -25,7 +33,7 @@ export function generateKvHistory(opts: { ops: number; keys: number; seed: numbe
       const f = rand(3) === 0 ? 'get' : 'append';
       const value = f === 'get' ? null : `v${serial++};`;
       running.set(c, { f, key, value, applied: false });
-      emit(c, 'invoke', f, key, value);
+      yield record(c, 'invoke', f, key, value);
       invoked++;
     } else if (!op.applied) {
       const before = store.get(op.key) ?? '';
@@ -33,9 +41,8 @@ export function generateKvHistory(opts: { ops: number; keys: number; seed: numbe
       op.result = op.f === 'append' ? (op.value as string) : before;
       op.applied = true;
     } else {
-      emit(c, 'ok', op.f, op.key, op.result);
       running.delete(c);
+      yield record(c, 'ok', op.f, op.key, op.result);
     }
   }
-  return history;
 }

@@ -13,9 +13,11 @@ const MB = 2 ** 20;
 const COLLECT_AT = 0.8;
 /** ...and again only after the process grew by this share of the limit since the last one. */
 const COLLECT_EVERY = 0.04;
-/** The work between two checks (one chunk of a file) grows the process by a few MB: stop this far below
- *  the limit so the peak stays under it. */
-const MARGIN_SHARE = 0.03, MIN_MARGIN = 8 * MB;
+/** Stop this far below the limit, so that the peak stays under it: the work between two checks (one
+ *  chunk of a file) adds a few MB, and V8 grows its young generation (two semi-spaces of up to 16 MB)
+ *  in a step when many new objects survive — as a history's ops do — which was measured as a 30 MB jump
+ *  between two checks. */
+const MARGIN_SHARE = 0.03, YOUNG_GENERATION = 32 * MB;
 
 let collector: (() => void) | undefined;
 
@@ -38,7 +40,16 @@ export class MemoryCeiling {
 
   constructor(readonly limitMb: number) {
     this.limitBytes = limitMb * MB;
-    this.stopAt = this.limitBytes - Math.max(MIN_MARGIN, this.limitBytes * MARGIN_SHARE);
+    this.stopAt = this.limitBytes - YOUNG_GENERATION - this.limitBytes * MARGIN_SHARE;
+  }
+
+  /** Throws a UsageError when the limit leaves no room at all: faultline itself, before reading
+   *  anything, already takes what it allows. */
+  assertRoomToStart(): void {
+    const rss = rssBytes();
+    if (rss <= this.stopAt) return;
+    const needs = Math.ceil((rss + (this.limitBytes - this.stopAt)) / MB);
+    throw new UsageError(`--memory-limit ${this.limitMb} MB leaves no room to read a history: faultline itself takes ${Math.round(rss / MB)} MB before reading anything (give at least ${needs} MB)`);
   }
 
   /** Throws a UsageError when the process is above the ceiling. `where` says what was being done and how

@@ -10,6 +10,8 @@ import { UsageError } from '../harness/errors.ts';
 import { HistoryRecorder } from '../harness/history/jsonl.ts';
 import { detectFormat, loadHistory, parseHistory } from '../harness/history/load.ts';
 import { pairOps } from '../harness/history/pair.ts';
+import { isJsonPrefix } from '../harness/history/json-prefix.ts';
+import fc from 'fast-check';
 
 describe('history: native JSONL', () => {
   let dir: string;
@@ -236,6 +238,23 @@ describe('history: pairing', () => {
   });
 
 });
+
+describe('history: telling a cut-off line from a garbled one', () => {
+  it('every proper prefix of a JSON value is a prefix; the value itself and text with a wrong character are not', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.nat(), (value, at) => {
+      const text = JSON.stringify(value);
+      const cut = text.slice(0, 1 + (at % text.length));
+      if (cut.length < text.length) assert.ok(isJsonPrefix(cut) || isCompleteNumberPrefix(cut), `${cut} (of ${text})`);
+      assert.equal(isJsonPrefix(text), false, text);
+    }), { numRuns: 2000 });
+    for (const bad of ['{"a":1}}', '{"a" 1', '{"a":tru e', '{"a":[1,}', '{"a":"x\\q"', '{a:1', '{"a":1,,', '{"a":-}']) assert.equal(isJsonPrefix(bad), false, bad);
+  });
+});
+
+/** A top-level number cut short is itself a complete number ("12" of "123"): valid JSON, not a prefix. */
+function isCompleteNumberPrefix(text: string): boolean {
+  return /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text);
+}
 
 describe('history: what the content looks like', () => {
   it('rejects undetectable content, empty files and files with no ops', () => {

@@ -9,7 +9,7 @@ import { FORMATS, formatByName, loadHistory } from '../history/load.ts';
 import type { HistoryFormat, ParsedHistory } from '../history/load.ts';
 import type { Op } from '../history/op.ts';
 import { isClientOp } from '../history/op.ts';
-import { MemoryCeiling, rssBytes } from '../memory.ts';
+import { MemoryCeiling } from '../memory.ts';
 import type { CheckResult } from '../checker/result.ts';
 import { DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT_S, checkLinearizability, peakRssMb } from '../checker/linearizability.ts';
 import type { LinearizabilityResult } from '../checker/linearizability.ts';
@@ -68,8 +68,7 @@ export interface CheckFileOutcome {
 export function checkFile(file: string, opts: CheckFileOptions): CheckFileOutcome {
   const model = modelByName(opts.model);
   const memory = new MemoryCeiling(opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB);
-  const baseline = Math.round(rssBytes() / 2 ** 20);
-  if (baseline > memory.limitMb) throw new UsageError(`--memory-limit ${memory.limitMb} MB is below what faultline itself takes before reading anything (${baseline} MB)`);
+  memory.assertRoomToStart();
   const parseStart = performance.now();
   const parsed = loadHistory(file, { format: opts.format, memory });
   const parseMs = performance.now() - parseStart;

@@ -58,7 +58,11 @@ export function isJsonPrefix(text: string): boolean {
     let j = i;
     while (j < text.length && !WS.has(text[j]) && !',]}:'.includes(text[j])) j++;
     const token = text.slice(i, j);
-    if (j === text.length) return NUMBER_PREFIX.test(token) || LITERALS.some((l) => l.startsWith(token) && l !== token);
+    if (j === text.length) {
+      const complete = NUMBER.test(token) || LITERALS.includes(token);
+      if (complete && stack.length === 0) return false; // a whole value on its own: valid JSON
+      return NUMBER_PREFIX.test(token) || LITERALS.some((l) => l.startsWith(token));
+    }
     if (!NUMBER.test(token) && !LITERALS.includes(token)) return false;
     expect = afterValue();
     i = j;

@@ -116,7 +116,8 @@ function* fileChunks(fd: number, file: string, memory?: MemoryCeiling): Generato
     yield decoder.write(buf.subarray(0, n));
     memory?.assertFits(
       () => `reading ${file} stopped after ${mb(read)} of ${mb(size)} MB;`,
-      () => before + ((rssBytes() - before) * size) / read,
+      // extrapolated only once a fifth is read: before that, the heap's own start-up growth dominates
+      () => (read >= size / 5 ? before + ((rssBytes() - before) * size) / read : undefined),
     );
   }
   const tail = decoder.end();
