@@ -117,6 +117,7 @@ function jsonBody(result: LinearizabilityResult, file: string, format: HistoryFo
     ...(details.budget ? { budget: details.budget } : {}),
     ...(details.search ? { search: details.search } : {}),
     ...(details.counterexample ? { counterexample: details.counterexample } : {}),
+    ...(details.cutOff ? { cutOff: details.cutOff } : {}),
   };
 }
 

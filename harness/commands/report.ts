@@ -4,13 +4,13 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
+import { storeAbove } from '../scenario/store.ts';
 
-/** The store a run folder belongs to: store/<scenario>/<run>/ → store/, when that looks like a store. */
+/** The store a run folder belongs to (store/<scenario>/<run>/ → store/), or null: the same rule a run
+ *  uses, so regenerating a report never writes an index where the run itself would not. */
 export async function storeOf(runDir: string): Promise<string | null> {
-  const store = path.dirname(path.dirname(path.resolve(runDir)));
-  const isDir = await stat(store).then((s) => s.isDirectory(), () => false);
-  const named = path.basename(store) === 'store' || (await stat(path.join(store, 'index.html')).then(() => true, () => false));
-  return isDir && named ? store : null;
+  const store = storeAbove(runDir);
+  return store && (await stat(store).then((s) => s.isDirectory(), () => false)) ? store : null;
 }
 
 export function register(program: Command): void {

@@ -17,6 +17,7 @@ import { faultKinds, hostFeaturesFor, planSchedule, runNemesis } from '../nemesi
 import type { PlannedFault } from '../nemesis/types.ts';
 import { runWorkers } from './workers.ts';
 import { checkRunOptions } from './options.ts';
+import { storeAbove } from './store.ts';
 import { loadScenario, loadTarget, ROOT } from './registry.ts';
 import { SCENARIO_DEFAULTS, type Scenario } from './types.ts';
 
@@ -189,9 +190,7 @@ function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[
  *  run writes nothing outside it. */
 export function storeFor(opts: Pick<RunOptions, 'out' | 'store'>, dir: string): string | null {
   if (opts.store) return path.resolve(opts.store);
-  if (!opts.out) return path.join(ROOT, 'store');
-  const above = path.dirname(path.dirname(dir));
-  return path.basename(above) === 'store' ? above : null;
+  return opts.out ? storeAbove(dir) : path.join(ROOT, 'store');
 }
 
 /** report.html for the run and, when it belongs to a store, the store index. */
