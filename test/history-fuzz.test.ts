@@ -280,14 +280,14 @@ describe('history fuzzer: bad input never passes as valid', function () {
         const kind = `${MUTATIONS[m.kind % 8]}${c.format ? ' with --format' : ''}`;
         seen.set(kind, (seen.get(kind) ?? 0) + 1);
       }
-    }), { numRuns: 600 });
+    }), { numRuns: 400 });
     console.log(`      ${cases} mutated histories checked in-process (${[...seen].map(([k, v]) => `${k}: ${v}`).join(', ')})`);
-    assert.ok(cases > 3000, String(cases));
+    assert.ok(cases > 2500, String(cases));
   });
 
   it('the violation on the last line is never lost: VALID only for the clean, linearizable history', () => {
     // the issue's case: the last op is the only violation, and its line is cut, mistyped or dropped
-    let histories = 0;
+    let histories = 0, cases = 0;
     fc.assert(fc.property(fc.array(fc.nat(), { minLength: 4, maxLength: 16 }), layout, (actions, l) => {
       const ops = simulate(actions, true, null);
       // only the last op breaks it (an info write can explain a changed final read: not those)
@@ -298,10 +298,12 @@ describe('history fuzzer: bad input never passes as valid', function () {
         for (const c of mutate(ops, l, m)) {
           const file = fileFor(c);
           assert.notEqual(answerInProcess(file, c.format).code, 0, `${c.label} in ${l} answered VALID`);
+          cases++;
         }
       }
-    }), { numRuns: 80 });
-    assert.ok(histories > 25, `histories whose last op is the only violation: ${histories}`);
+    }), { numRuns: 50 });
+    console.log(`      ${cases} mutations of ${histories} histories whose last op is the only violation`);
+    assert.ok(histories > 15, `histories whose last op is the only violation: ${histories}`);
   });
 
   it('through the real CLI, a sample answers exactly as in-process @integration', async () => {
