@@ -9,15 +9,17 @@
 // measures requests with Date.now.
 import { clockFaultsChecker } from '../harness/checker/clock-faults.ts';
 import { harakiriClockChecker } from '../harness/checker/http/harakiri-clock.ts';
-import type { Workload } from '../harness/generator/types.ts';
+import { z } from 'zod';
+import { defineWorkload, type Workload } from '../harness/generator/types.ts';
 import { defineScenario } from '../harness/scenario/types.ts';
 import type { Cluster } from '../harness/target.ts';
-import { httpWorkload } from '../harness/workloads/http.ts';
+import { HttpOptionsSchema, httpWorkload } from '../harness/workloads/http.ts';
 
-function clockedHttp(options: Record<string, unknown>): Workload<Cluster> {
+/** The HTTP workload, also judged by harakiri-clock (on the host `clockNode`, default app). */
+const clockedHttp = defineWorkload(HttpOptionsSchema.extend({ clockNode: z.string().min(1).optional() }), (options): Workload<Cluster> => {
   const base = httpWorkload(options);
   return { ...base, checkers: [...base.checkers, harakiriClockChecker, clockFaultsChecker] };
-}
+});
 
 export default defineScenario({
   name: 'uwsgi-harakiri-clock',

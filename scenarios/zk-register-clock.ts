@@ -7,18 +7,19 @@
 // variant: `--target zk-lite:bug=wall-clock` (lease and session expiry on the wall clock).
 import { clockFaultsChecker } from '../harness/checker/clock-faults.ts';
 import { sessionExpiryChecker } from '../harness/checker/recipes/session-expiry.ts';
-import type { Workload } from '../harness/generator/types.ts';
+import { defineWorkload, type Workload } from '../harness/generator/types.ts';
+import { int } from '../harness/options.ts';
 import { defineScenario } from '../harness/scenario/types.ts';
 import type { Cluster } from '../harness/target.ts';
-import { registerOptions, registerWorkload } from '../harness/workloads/register.ts';
+import { registerOptions, RegisterOptionsSchema, registerWorkload } from '../harness/workloads/register.ts';
 
 /** The register workload, also judged for session expiries and for whether its clock faults could be felt. */
-export function clockedRegister(options: Record<string, unknown>): Workload<Cluster> {
+export const clockedRegister = defineWorkload(RegisterOptionsSchema.extend({ expiryToleranceMs: int(0).optional() }), (options): Workload<Cluster> => {
   const base = registerWorkload(options);
   const o = registerOptions(options);
   const bounds = { sessionTimeoutMs: o.sessionTimeoutMs, toleranceMs: Number(options.expiryToleranceMs ?? 500) };
   return { ...base, checkers: [...base.checkers, sessionExpiryChecker(bounds), clockFaultsChecker] };
-}
+});
 
 export default defineScenario({
   name: 'zk-register-clock',

@@ -24,6 +24,8 @@ export const ZkLiteSchema = z.object({
   tickTime: int(1, 60_000).default(500),
   syncLimit: int(1).default(5),
   bug: namesFrom(KNOWN_BUGS, 'bug').default([]),
+  /** Restart a node that exited by itself (the shared ensemble's supervisor). */
+  supervise: flag.default(false),
   ...Object.fromEntries(KNOWN_BUGS.map((b) => [b, flag.optional()])),
 });
 

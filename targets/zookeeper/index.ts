@@ -4,7 +4,7 @@
 // the nemesis applies to it; workloads reach nodes through `connectString(node)`. All of that is the
 // shared ZkEnsemble (ensemble.ts); this file says how a node's JVM is started.
 import { z } from 'zod';
-import { int, parseOptions } from '../../harness/options.ts';
+import { flag, int, parseOptions } from '../../harness/options.ts';
 import type { Host, ProcessSpec } from '../../harness/runtime/types.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
 import { jvmArgs } from './config.ts';
@@ -20,6 +20,8 @@ export const ZkOptions = z.object({
   syncLimit: int(1).default(5),
   /** JVM heap (-Xmx) per node. */
   heapMb: int(32, 64 * 1024).default(128),
+  /** Restart a node that exited by itself, as ZooKeeper's fail-fast design asks (ensemble.ts). */
+  supervise: flag.default(false),
 });
 type ZkOptions = z.infer<typeof ZkOptions>;
 
