@@ -6,6 +6,7 @@ import { HarnessError } from '../errors.ts';
 import type { Network } from '../runtime/types.ts';
 import { runChecked } from '../runtime/process.ts';
 import type { Grudge } from './grudge.ts';
+import { chainRulesScript, chainSetupScript, partitionChain } from './iptables.ts';
 
 /** What partitioning needs to know about a host. */
 export interface PartitionHost {
@@ -18,14 +19,12 @@ const IPTABLES_TIMEOUT_MS = 15_000;
 
 export class NetnsNetwork implements Network {
   private readonly chain: string;
-  private readonly comment: string;
   /** Hosts whose chain exists (set up on first use: runs without partitions pay nothing). */
   private readonly ready = new Map<string, Promise<void>>();
   private current: Grudge = {};
 
   constructor(runId: string, private readonly hosts: readonly PartitionHost[]) {
-    this.chain = `fl-${runId}`;
-    this.comment = `fl-${runId}`;
+    this.chain = partitionChain(runId);
   }
 
   /** The grudge in force (empty after heal). */
@@ -52,15 +51,14 @@ export class NetnsNetwork implements Network {
   private async apply(host: PartitionHost, sources: string[]): Promise<void> {
     if (sources.length === 0 && !this.ready.has(host.name)) return;
     await this.setup(host);
-    const rules = sources.map((s) => `-A ${this.chain} -s ${s}/32 -j DROP -m comment --comment ${this.comment}`);
-    const script = ['*filter', `-F ${this.chain}`, ...rules, 'COMMIT', ''].join('\n');
+    const script = chainRulesScript(this.chain, sources);
     await runChecked('ip', ['netns', 'exec', host.namespace, 'iptables-restore', '-w', '5', '--noflush'], { input: script, timeoutMs: IPTABLES_TIMEOUT_MS });
   }
 
   private setup(host: PartitionHost): Promise<void> {
     let p = this.ready.get(host.name);
     if (!p) {
-      const script = ['*filter', `:${this.chain} - [0:0]`, `-I INPUT -j ${this.chain} -m comment --comment ${this.comment}`, 'COMMIT', ''].join('\n');
+      const script = chainSetupScript(this.chain);
       p = runChecked('ip', ['netns', 'exec', host.namespace, 'iptables-restore', '-w', '5', '--noflush'], { input: script, timeoutMs: IPTABLES_TIMEOUT_MS }).then(() => undefined);
       p.catch(() => this.ready.delete(host.name));
       this.ready.set(host.name, p);

@@ -28,6 +28,9 @@ export interface LedgerData {
   dirs: string[];
   /** Filesystems mounted for the run (size-limited host folders); absent in older ledgers. */
   mounts?: string[];
+  /** What a runtime records beyond these lists, in its own shape (ssh: per machine its chain,
+   *  daemons and folder), read back by that runtime's `clean`. */
+  state?: unknown;
 }
 
 type ListField = 'files' | 'namespaces' | 'links' | 'dirs' | 'mounts';
@@ -120,6 +123,12 @@ export class Ledger {
 
   dropProcess(pid: number): void {
     this.data.processes = this.data.processes.filter((p) => p.pid !== pid);
+    this.save();
+  }
+
+  /** Replaces the runtime's own part of the ledger and writes it at once, like every other change. */
+  setState(state: unknown): void {
+    this.data.state = state;
     this.save();
   }
 

@@ -4,6 +4,8 @@
 // command line they build (e.g. `ip netns exec <ns> …` on netns); the lifecycle is the same.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { constants } from 'node:os';
 import { HarnessError } from '../errors.ts';
 import type { ExecResult, HostProcess } from './types.ts';
@@ -227,4 +229,10 @@ export async function runChecked(command: string, args: string[], opts: { timeou
   const r = await runCommand(command, args, opts);
   if (r.code !== 0) throw new HarnessError(`${[command, ...args].join(' ')} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
   return r.stdout;
+}
+
+/** Host.writeFile for runtimes whose hosts share the harness's file system (netns, local). */
+export async function writeLocalFile(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
 }

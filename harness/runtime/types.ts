@@ -57,6 +57,8 @@ export interface Host {
   spawn(spec: ProcessSpec): Promise<HostProcess>;
   /** Runs a short command on the host and waits for it (with a deadline). */
   exec(command: string, args: string[], opts?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
+  /** Writes a file on the host (its folder is created as needed): configs, the test app. */
+  writeFile(file: string, text: string): Promise<void>;
   /** A directory private to this host (data dirs, configs); on docker, a path inside the container. */
   readonly dir: string;
   /** Optional (when the run asked for `features.clock`): the wall clock this host's processes see. */

@@ -48,8 +48,11 @@ export interface AppServer {
 
 /** Writes a file on a host through the host itself, so it works wherever the host's folder lives. */
 export async function writeHostFile(host: Host, file: string, text: string): Promise<void> {
-  const r = await host.exec('sh', ['-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', file], { input: text, timeoutMs: 10_000 });
-  if (r.code !== 0) throw new HarnessError(`cannot write ${file} on ${host.name}: ${r.stderr.trim()}`);
+  try {
+    await host.writeFile(file, text);
+  } catch (err) {
+    throw new HarnessError(`cannot write ${file} on ${host.name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** One HTTP GET with its own deadline; used for readiness only. */

@@ -112,16 +112,19 @@ export abstract class ZkEnsemble implements ZkCluster {
     }));
   }
 
-  /** Writes dataDir/myid and zoo.cfg on the host (through the host, so it works in containers). */
+  /** Writes dataDir/myid and zoo.cfg on the host (through the host, so it works in containers and on remote machines). */
   async configure(host: Host): Promise<void> {
     const id = this.ctx.hosts.indexOf(host) + 1;
     const cfg = zooCfg({
       dataDir: `${host.dir}/data`, clientAddress: host.address, clientPort: host.port(CLIENT_PORT),
       servers: await this.serverLines(host), tickTime: this.timing.tickTime, initLimit: this.timing.initLimit, syncLimit: this.timing.syncLimit,
     }) + this.extraConfig();
-    const script = 'mkdir -p "$1/data" && echo "$2" > "$1/data/myid" && cat > "$1/zoo.cfg"';
-    const r = await host.exec('sh', ['-c', script, 'sh', host.dir, String(id)], { input: cfg, timeoutMs: 10_000 });
-    if (r.code !== 0) throw new HarnessError(`could not write the ${this.serverName} config on ${host.name}: ${r.stderr.trim()}`);
+    try {
+      await host.writeFile(`${host.dir}/data/myid`, `${id}\n`);
+      await host.writeFile(`${host.dir}/zoo.cfg`, cfg);
+    } catch (err) {
+      throw new HarnessError(`could not write the ${this.serverName} config on ${host.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Starts the node's process and registers its stop in the cleanup at once. */

@@ -144,4 +144,10 @@ export class ContainerHost implements Host {
     if (!command) throw new HarnessError(`empty command for ${this.name}`);
     return execOnce(this.ctx.client.container.dockerode.modem, this.container, { cmd: [command, ...args], cwd: this.dir }, opts);
   }
+
+  /** Through the container (a path outside the bind-mounted folder lives only in there). */
+  async writeFile(file: string, text: string): Promise<void> {
+    const r = await this.exec('sh', ['-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', file], { input: text, timeoutMs: 10_000 });
+    if (r.code !== 0) throw new HarnessError(`cannot write ${file} on ${this.name}: ${r.stderr.trim()}`);
+  }
 }

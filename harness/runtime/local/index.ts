@@ -12,7 +12,7 @@ import { makeHostClocks, type FileClock } from '../clock/fake-clock.ts';
 import { ProxyServer } from '../../net/proxy/index.ts';
 import { ProxiedNetwork } from './links.ts';
 import type { Cleanup } from '../../cleanup.ts';
-import { runCommand, spawnLogged, pidAlive, sameProcess } from '../process.ts';
+import { runCommand, spawnLogged, pidAlive, sameProcess, writeLocalFile } from '../process.ts';
 import { Ledger } from '../ledger.ts';
 import { CLIENT_HOST, type ExecResult, type Host, type HostProcess, type ProcessSpec, type Runtime, type RuntimeFactory, type RuntimeOptions } from '../types.ts';
 
@@ -88,6 +88,10 @@ export class LocalHost implements Host {
 
   exec(command: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     return runCommand(command, args, opts);
+  }
+
+  writeFile(file: string, text: string): Promise<void> {
+    return writeLocalFile(file, text);
   }
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Cleanup } from '../../cleanup.ts';
 import type { ExecResult, Host, HostDisk, HostProcess, ProcessSpec } from '../types.ts';
 import type { FileClock } from '../clock/fake-clock.ts';
-import { runCommand, spawnLogged } from '../process.ts';
+import { runCommand, spawnLogged, writeLocalFile } from '../process.ts';
 import type { Ledger } from '../ledger.ts';
 
 export interface HostContext {
@@ -57,5 +57,9 @@ export class NetnsHost implements Host {
 
   exec(command: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
     return runCommand('ip', ['netns', 'exec', this.namespace, command, ...args], opts);
+  }
+
+  writeFile(file: string, text: string): Promise<void> {
+    return writeLocalFile(file, text);
   }
 }
