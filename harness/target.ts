@@ -2,7 +2,7 @@
 // capabilities (kill, pause, leader) are separate so a nemesis can ask whether a target has them.
 import type { Cleanup } from './cleanup.ts';
 import type { OptionsSchema } from './options.ts';
-import type { Host, Runtime } from './runtime/types.ts';
+import type { Host, HostRequirement, Runtime } from './runtime/types.ts';
 
 export interface TargetContext {
   runtime: Runtime;
@@ -50,6 +50,8 @@ export interface Target<C extends Cluster = Cluster> {
   options: OptionsSchema;
   /** Host names this target wants for `nodes` nodes, e.g. n1..n3 or ['nginx', 'app']. */
   hostNames(nodes: number, options: Record<string, unknown>): string[];
+  /** What must be installed on the host named `host` (checked on machines faultline did not build). */
+  requirements?(host: string, options: Record<string, unknown>): HostRequirement[];
   start(ctx: TargetContext): Promise<C>;
 }
 

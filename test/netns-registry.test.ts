@@ -12,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 describe('runtime registry', () => {
   it('loads netns by name and refuses unknown kinds with the list of known ones', async () => {
     assert.equal((await loadRuntime('netns')).kind, 'netns');
-    await assert.rejects(loadRuntime('kvm'), (err: Error) => err instanceof UsageError && /unknown runtime 'kvm' \(known: netns, docker, local\)/.test(err.message));
+    await assert.rejects(loadRuntime('kvm'), (err: Error) => err instanceof UsageError && /unknown runtime 'kvm' \(known: netns, docker, local, ssh\)/.test(err.message));
   });
 
   it('defaults to netns as root @integration', async function () {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 import type { RuntimeFactory, RuntimeKind } from './types.ts';
 
-export const RUNTIME_KINDS: readonly RuntimeKind[] = ['netns', 'docker', 'local'];
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ['netns', 'docker', 'local', 'ssh'];
 
 const moduleUrl = (kind: string) => new URL(`./${kind}/index.ts`, import.meta.url);
 

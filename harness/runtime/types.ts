@@ -1,10 +1,11 @@
 // Where nodes live. A runtime gives a scenario a set of isolated hosts that can run processes and
-// whose network the nemesis can cut. netns (default as root), docker and local (plain processes on
-// loopback, links through the proxy) implement the same interface, so targets and nemeses never ask
-// which one they are on.
+// whose network the nemesis can cut. netns (default as root), docker, local (plain processes on
+// loopback, links through the proxy) and ssh (machines the user names) implement the same interface,
+// so targets and nemeses never ask which one they are on.
 import type { Cleanup } from '../cleanup.ts';
+import type { SshSettings } from './ssh/settings.ts';
 
-export type RuntimeKind = 'netns' | 'docker' | 'local';
+export type RuntimeKind = 'netns' | 'docker' | 'local' | 'ssh';
 
 export interface ProcessSpec {
   /** Short name for logs and the process table, e.g. 'zookeeper' or 'nginx'. */
@@ -146,6 +147,17 @@ export interface Runtime {
   host(name: string): Host;
 }
 
+/** Something a host must have installed for a target to run there, e.g. java or the uWSGI python3
+ *  plugin. Runtimes that use machines they did not build (ssh) check these before starting anything. */
+export interface HostRequirement {
+  /** As the user reads it: 'java', 'ZooKeeper jar /usr/share/java/zookeeper.jar'. */
+  what: string;
+  /** A POSIX sh condition that holds when it is there, e.g. 'command -v java'. */
+  test: string;
+  /** The Debian package that provides it (what `--install` installs). */
+  debian?: string;
+}
+
 export interface RuntimeOptions {
   /** Host names to create, e.g. ['n1','n2','n3'] or ['nginx','app']. */
   hosts: string[];
@@ -157,6 +169,10 @@ export interface RuntimeOptions {
   /** Clock and disk capabilities to give every host; a runtime that cannot throws a UsageError
    *  saying why in one line. */
   features?: HostFeatures;
+  /** What each host needs installed (by host name), from the target. */
+  requirements?: Record<string, HostRequirement[]>;
+  /** The machines and credentials of `--runtime ssh` (other runtimes ignore it). */
+  ssh?: SshSettings;
 }
 
 /** Each runtime module (harness/runtime/<kind>/index.ts) default-exports one of these. */

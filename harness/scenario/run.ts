@@ -12,6 +12,7 @@ import type { Op } from '../history/op.ts';
 import { Rng, randomSeed } from '../rng.ts';
 import { loadRuntime, defaultRuntime } from '../runtime/registry.ts';
 import type { Runtime, RuntimeKind } from '../runtime/types.ts';
+import type { SshSettings } from '../runtime/ssh/settings.ts';
 import { parseTargetSpec, type Cluster } from '../target.ts';
 import { faultKinds, hostFeaturesFor, planSchedule, runNemesis } from '../nemesis/index.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
@@ -40,6 +41,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Install SIGINT/SIGTERM handlers (the CLI does). */
   handleSignals?: boolean;
+  /** Machines and credentials for `--runtime ssh`. */
+  ssh?: SshSettings;
 }
 
 export interface RunOutcome {
@@ -51,9 +54,10 @@ export interface RunOutcome {
 const timestamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
 /** The exact command that replays a run. */
-export function replayCommand(o: { scenario: string; target: string; runtime: string; seed: number; timeLimit: number; nodes?: number }): string {
+export function replayCommand(o: { scenario: string; target: string; runtime: string; seed: number; timeLimit: number; nodes?: number; runtimeFlags?: string }): string {
   const nodes = o.nodes ? ` --nodes ${o.nodes}` : '';
-  return `npm run scenario -- ${o.scenario} --target ${o.target} --runtime ${o.runtime} --seed ${o.seed} --time-limit ${o.timeLimit}${nodes}`;
+  const flags = o.runtimeFlags ? ` ${o.runtimeFlags}` : '';
+  return `npm run scenario -- ${o.scenario} --target ${o.target} --runtime ${o.runtime}${flags} --seed ${o.seed} --time-limit ${o.timeLimit}${nodes}`;
 }
 
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
@@ -78,7 +82,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const logDir = path.join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
   const rng = new Rng(seed);
-  const replay = replayCommand({ scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, timeLimit, nodes });
+  const runtimeFlags = runtimeKind === 'ssh' ? (await import('../runtime/ssh/settings.ts')).settingsFlags(opts.ssh) : undefined;
+  const replay = replayCommand({ scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, timeLimit, nodes, runtimeFlags });
   log(`faultline: ${scenario.name} on ${targetSpec} (${runtimeKind}), seed ${seed}, ${timeLimit}s → ${path.relative(process.cwd(), dir) || dir}`);
 
   const recorder = new HistoryRecorder(path.join(dir, 'history.jsonl'));
@@ -96,7 +101,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     await Promise.race([crashed.promise, (async () => {
       const t0 = performance.now();
       const features = hostFeaturesFor([...(scenario.nemesis?.faults ?? []), ...(opts.schedule ?? []).map((f) => f.kind)]);
-      const runtime: Runtime = await factory.create({ hosts: target.hostNames(nodes, options), logDir, cleanup, log, features });
+      const hosts = target.hostNames(nodes, options);
+      const requirements = target.requirements && Object.fromEntries(hosts.map((h) => [h, target.requirements!(h, options)]));
+      const runtime: Runtime = await factory.create({ hosts, logDir, cleanup, log, features, requirements, ssh: opts.ssh });
       metrics.runtimeStartMs = Math.round(performance.now() - t0);
       const t1 = performance.now();
       const cluster: Cluster = await target.start({
@@ -134,6 +141,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     uninstall();
     await recorder.close();
   }
+  // bad input (an unreachable machine, a refused key, a missing package) is not a run: one line, exit 2
+  if (harnessError instanceof UsageError) throw harnessError;
 
   const history = recorder.ops;
   const checks: CheckResult[] = [];

@@ -3,7 +3,23 @@
 // exactly what a test can read. Nothing refers to a system path except the uwsgi_params file nginx
 // ships, which is read-only: pid, logs and all five temp paths live in the run's own folder.
 import path from 'node:path';
+import type { HostRequirement } from '../../harness/runtime/types.ts';
 import type { UwsgiNginxOptions } from './options.ts';
+
+/** nginx's own uwsgi_params, included read-only by the generated config. */
+export const UWSGI_PARAMS_FILE = '/etc/nginx/uwsgi_params';
+
+/** What each host of the stack needs installed (Debian packages). */
+export const STACK_REQUIREMENTS: Record<'nginx' | 'app', HostRequirement[]> = {
+  nginx: [
+    { what: 'nginx', test: 'command -v nginx', debian: 'nginx' },
+    { what: UWSGI_PARAMS_FILE, test: `test -f ${UWSGI_PARAMS_FILE}`, debian: 'nginx-common' },
+  ],
+  app: [
+    { what: 'uwsgi', test: 'command -v uwsgi', debian: 'uwsgi-core' },
+    { what: 'the uWSGI python3 plugin', test: 'test -e /usr/lib/uwsgi/plugins/python3_plugin.so', debian: 'uwsgi-plugin-python3' },
+  ],
+};
 
 export interface AppLayout {
   dir: string;
@@ -68,7 +84,7 @@ export function uwsgiArgs(o: UwsgiNginxOptions, app: AppLayout, runId: string): 
 const seconds = (s: number) => `${Math.round(s * 1000)}ms`;
 
 /** nginx.conf for `nginx -c conf -p dir`: foreground, own pid, logs and temp paths. */
-export function nginxConf(o: UwsgiNginxOptions, n: NginxLayout, uwsgiParamsFile = '/etc/nginx/uwsgi_params'): string {
+export function nginxConf(o: UwsgiNginxOptions, n: NginxLayout, uwsgiParamsFile = UWSGI_PARAMS_FILE): string {
   const temp = (name: string) => path.join(n.tempDir, name);
   const location = o.protocol === 'http'
     ? [

@@ -2,6 +2,7 @@
 // (local: links through a proxy) every node sees its peers at different addresses; the timing values
 // are chosen for tests (DESIGN.md "Measured facts": tickTime 500 → a quorum serves in ~2 s and a new
 // leader is elected ~3 s after the old one is cut off).
+import type { HostRequirement } from '../../harness/runtime/types.ts';
 
 export interface ServerLine {
   id: number;
@@ -23,6 +24,13 @@ export interface ZooCfgInput {
 
 export const ZK_CLASSPATH = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar'];
 export const ZK_MAIN = 'org.apache.zookeeper.server.quorum.QuorumPeerMain';
+
+/** What a node's machine needs: a Java runtime and the two jars of the classpath (Debian packages). */
+export const ZK_REQUIREMENTS: HostRequirement[] = [
+  { what: 'java', test: 'command -v java', debian: 'default-jre-headless' },
+  { what: `the ZooKeeper jar ${ZK_CLASSPATH[0]}`, test: `test -f ${ZK_CLASSPATH[0]}`, debian: 'libzookeeper-java' },
+  { what: `the slf4j logging binding ${ZK_CLASSPATH[1]}`, test: `test -f ${ZK_CLASSPATH[1]}`, debian: 'libslf4j-java' },
+];
 
 export function zooCfg(c: ZooCfgInput): string {
   const lines = [

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { flag, int, parseOptions } from '../../harness/options.ts';
 import type { Host, ProcessSpec } from '../../harness/runtime/types.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
-import { jvmArgs } from './config.ts';
+import { jvmArgs, ZK_REQUIREMENTS } from './config.ts';
 import { ENSEMBLE_SIZES, ensembleHostNames, startEnsemble, ZkEnsemble } from './ensemble.ts';
 
 export { pickLeader } from './ensemble.ts';
@@ -50,6 +50,7 @@ const zookeeper: Target<ZooKeeperEnsemble> = {
   nodes: ENSEMBLE_SIZES,
   options: ZkOptions,
   hostNames: (nodes) => ensembleHostNames('zookeeper', nodes),
+  requirements: () => ZK_REQUIREMENTS,
   start: (ctx) => startEnsemble(ctx, new ZooKeeperEnsemble(ctx, parseOptions(ZkOptions, ctx.options, 'zookeeper'))),
 };
 
