@@ -1,6 +1,7 @@
 // One SSH connection to one machine, opened once and reused for the whole run (ssh2, no `ssh`
-// binary): every command is a channel on it, long-running daemons keep a channel each so their exit
-// is reported the moment it happens, and files travel over one SFTP session. Every step has a
+// binary): short commands run in a few resident shells on it (resident-shell.ts), long-running
+// daemons keep a channel each so their exit is reported the moment it happens, and files travel over
+// one SFTP session. Every step has a
 // deadline that says what it waited for; a connection that drops fails every later call with the
 // reason instead of hanging. The host key is checked by the caller's policy before anything is sent.
 import net from 'node:net';
@@ -10,6 +11,7 @@ import { HarnessError } from '../../errors.ts';
 import type { ExecResult } from '../types.ts';
 import type { Credentials } from './settings.ts';
 import type { HostKeyVerdict } from './known-hosts.ts';
+import { ShellPool } from './resident-shell.ts';
 
 const { Client } = ssh2;
 
@@ -88,6 +90,7 @@ export class SshConnection {
   private channels = 0;
   private readonly waiting: (() => void)[] = [];
   private sftpSession: Promise<SFTPWrapper> | undefined;
+  private readonly shells: ShellPool;
 
   private constructor(
     private readonly client: InstanceType<typeof Client>,
@@ -98,6 +101,7 @@ export class SshConnection {
     readonly localAddress: string,
     readonly remoteAddress: string,
   ) {
+    this.shells = new ShellPool({ label, open: (command, what) => this.start(command, what), execOnce: (command, opts) => this.execOnce(command, opts) });
     client.on('error', (err) => (this.lostWhy ??= err.message));
     client.on('close', () => (this.lostWhy ??= 'the connection closed'));
   }
@@ -161,8 +165,15 @@ export class SshConnection {
     });
   }
 
-  /** Runs a short command to completion, feeding `input`; kills it at the deadline. */
-  async run(command: string, opts: { timeoutMs?: number; input?: string; what?: string } = {}): Promise<ExecResult> {
+  /** Runs a short command to completion, feeding `input`; kills it at the deadline. It runs in one
+   *  of the connection's resident shells (no login shell per command), or on a channel of its own. */
+  run(command: string, opts: { timeoutMs?: number; input?: string; what?: string } = {}): Promise<ExecResult> {
+    this.assertUp();
+    return this.shells.run(command, { timeoutMs: opts.timeoutMs ?? 30_000, input: opts.input, what: opts.what ?? command.slice(0, 120) });
+  }
+
+  /** Runs a short command on an exec channel of its own (through the login shell); kills it at the deadline. */
+  async execOnce(command: string, opts: { timeoutMs?: number; input?: string; what?: string } = {}): Promise<ExecResult> {
     this.assertUp();
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const what = `running ${opts.what ?? command.slice(0, 120)} on ${this.label}`;
@@ -231,6 +242,7 @@ export class SshConnection {
   }
 
   close(): void {
+    this.shells.close();
     this.lostWhy ??= 'closed by the harness';
     this.client.end();
   }
