@@ -9,8 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../harness/errors.ts';
 import { flag, namesFrom, parseOptions } from '../../harness/options.ts';
+import { harnessNodeRequirement } from '../../harness/runtime/requirements.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
-import type { AppLayout } from '../uwsgi-nginx/config.ts';
+import { STACK_REQUIREMENTS, type AppLayout } from '../uwsgi-nginx/config.ts';
 import { pickKnown, UwsgiNginxOptions } from '../uwsgi-nginx/options.ts';
 import { startStack, type AppServer, type UwsgiCluster } from '../uwsgi-nginx/stack.ts';
 import { KNOWN_BUGS, type Bug } from './server/options.ts';
@@ -79,6 +80,7 @@ const target: Target<UwsgiCluster> = {
   nodes: [2],
   options: UwsgiLiteOptions,
   hostNames: () => ['nginx', 'app'],
+  requirements: (host) => (host === 'app' ? [harnessNodeRequirement(SERVER_MAIN)] : STACK_REQUIREMENTS.nginx),
   async start(ctx: TargetContext): Promise<UwsgiCluster> {
     const options = liteOptions(ctx.options);
     const bugs = options.bugs;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { flag, int, namesFrom, parseOptions } from '../../harness/options.ts';
 import type { Host, ProcessSpec } from '../../harness/runtime/types.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
+import { harnessNodeRequirement } from '../../harness/runtime/requirements.ts';
 import type { ServerLine } from '../zookeeper/config.ts';
 import { ELECTION_PORT, ENSEMBLE_SIZES, ensembleHostNames, QUORUM_PORT, startEnsemble, ZkEnsemble } from '../zookeeper/ensemble.ts';
 import { KNOWN_BUGS } from './config.ts';
@@ -74,6 +75,7 @@ const zkLite: Target<ZkLiteEnsemble> = {
   nodes: ENSEMBLE_SIZES,
   options: ZkLiteSchema,
   hostNames: (nodes) => ensembleHostNames('zk-lite', nodes),
+  requirements: () => [harnessNodeRequirement(join(HERE, 'main.ts'))],
   start(ctx) {
     const opts = zkLiteOptions(ctx.options);
     return startEnsemble(ctx, new ZkLiteEnsemble(ctx, opts), opts.bugs.length ? ` (bugs: ${opts.bugs.join(',')})` : '');
