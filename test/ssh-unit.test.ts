@@ -18,6 +18,7 @@ import { exitOf } from '../harness/runtime/ssh/process.ts';
 import { credentialsOf, resolveSettings, settingsFlags } from '../harness/runtime/ssh/settings.ts';
 import { execCommand, PAUSE_SCRIPT, quote, shCommand, SPAWN_SCRIPT, spawnArgs, SWEEP_SCRIPT } from '../harness/runtime/ssh/shell.ts';
 import { describeTimes } from '../harness/runtime/ssh/index.ts';
+import { sshSettings, type SshFlags } from '../harness/commands/ssh-flags.ts';
 import { MAX_RESIDENT_SHELLS, ShellPool } from '../harness/runtime/ssh/resident-shell.ts';
 import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
@@ -43,6 +44,7 @@ describe('ssh runtime: machines', () => {
       { user: 'admin', host: '203.0.113.10', port: 22, name: 'n1', address: '10.0.0.11', origin: 'h.txt:2' },
       { user: 'me', host: '203.0.113.11', port: 2222, origin: 'h.txt:4' },
     ]);
+    assert.deepEqual(parseHostsFile('a n1\r\nb\r\n', 'dos.txt', 'me').map((m) => [m.host, m.name]), [['a', 'n1'], ['b', undefined]], 'CRLF line ends');
     assert.throws(() => parseHostsFile('a\nb\na:22\n', 'h.txt', 'me'), usage(/^h\.txt:3: a:22 is listed twice \(also h\.txt:1\)$/));
     assert.throws(() => parseHostsFile('a n1\nb n1\n', 'h.txt', 'me'), usage(/^h\.txt:2: name 'n1' is used twice \(also h\.txt:1\)$/));
     assert.throws(() => parseHostsFile('a\nb x=1\n', 'h.txt', 'me'), usage(/^h\.txt:2: unexpected 'x=1'/));
@@ -118,6 +120,15 @@ describe('ssh runtime: host keys', () => {
     assert.throws(() => credentialsOf(path.join(dir, 'enc')), usage(/encrypted; add it to ssh-agent/));
     assert.throws(() => credentialsOf(path.join(dir, 'id.pub')), usage(/public key; give the private one/));
     assert.throws(() => credentialsOf(path.join(dir, 'nope')), usage(/--ssh-key .*nope: cannot read it \(ENOENT\)/));
+  });
+
+  it('flags: naming machines implies --runtime ssh; ssh flags with another runtime are refused', () => {
+    const o: SshFlags = { hosts: 'a,b' };
+    assert.deepEqual(sshSettings(o), { hostsFile: undefined, hosts: 'a,b', key: undefined, knownHosts: undefined, install: undefined, remoteDir: undefined });
+    assert.equal(o.runtime, 'ssh');
+    assert.equal(sshSettings({ runtime: 'netns' }), undefined);
+    assert.throws(() => sshSettings({ runtime: 'docker', hostsFile: 'h' }), usage(/^--hosts-file is for --runtime ssh, not docker$/));
+    assert.throws(() => sshSettings({ install: true }), usage(/--install is for --runtime ssh \(and needs --hosts-file or --hosts\)/));
   });
 
   it('settings: one source of machines, an absolute remote dir, and the flags that replay them', () => {

@@ -5,11 +5,12 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.ts';
 import { intFlag } from './flags.ts';
+import { addSshOptions, sshSettings, type SshFlags } from './ssh-flags.ts';
 import { randomSeed } from '../rng.ts';
 
 
 export function register(program: Command): void {
-  program
+  addSshOptions(program
     .command('compare')
     .description('run a scenario on several targets with the same seeds and compare verdicts, throughput, latency and failover')
     .argument('<scenario>', 'scenario name')
@@ -18,21 +19,22 @@ export function register(program: Command): void {
     .option('--seed <n>', 'first seed (default: random, printed)', intFlag('seed', 0))
     .option('--time-limit <s>', 'seconds of workload per run', intFlag('time-limit', 1))
     .option('--nodes <n>', 'ensemble size', intFlag('nodes', 1))
-    .addOption(new Option('--runtime <kind>', 'where nodes run').choices(['netns', 'docker', 'local']))
-    .action(async (scenario: string, o: { targets?: string; seeds: number; seed?: number; timeLimit?: number; nodes?: number; runtime?: 'netns' | 'docker' | 'local' }) => {
+    .addOption(new Option('--runtime <kind>', 'where nodes run').choices(['netns', 'docker', 'local', 'ssh']))
+    .action(async (scenario: string, o: SshFlags & { targets?: string; seeds: number; seed?: number; timeLimit?: number; nodes?: number; runtime?: 'netns' | 'docker' | 'local' | 'ssh' }) => {
       const { loadScenario } = await import('../scenario/registry.ts');
       const known = await loadScenario(scenario);
       const targets = o.targets ? splitTargets(o.targets) : known.targets ?? [known.target];
       if (targets.length < 1) throw new UsageError('--targets needs at least one target');
       const first = o.seed ?? randomSeed();
       const seeds = Array.from({ length: o.seeds }, (_, i) => first + i);
+      const ssh = sshSettings(o);
       const { compare, comparisonTable } = await import('../scenario/compare.ts');
       const log = (line: string) => process.stderr.write(line + '\n');
-      const { comparison, json, html } = await compare({ scenario, targets, seeds, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log });
+      const { comparison, json, html } = await compare({ scenario, targets, seeds, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log, ssh });
       console.log(`\n${comparisonTable(comparison)}\n\nJSON: ${json}${html ? `\nHTML: ${html}` : ''}`);
       const all = comparison.runs.map((r) => r.valid);
       process.exit(all.includes(false) ? 1 : all.includes('unknown') ? 2 : 0);
-    });
+    }));
 }
 
 /** `a,b:x=1,c` → targets; options of one target are separated by ',' only after a ':' target spec

@@ -2,12 +2,11 @@
 // every check holds, 1 on a violation, 2 when the verdict is unknown or the harness failed.
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { UsageError } from '../errors.ts';
-import type { SshSettings } from '../runtime/ssh/settings.ts';
 import { intFlag } from './flags.ts';
+import { addSshOptions, sshSettings, withoutSshFlags, type SshFlags } from './ssh-flags.ts';
 
 
-interface ScenarioFlags {
+interface ScenarioFlags extends SshFlags {
   target?: string;
   runtime?: 'netns' | 'docker' | 'local' | 'ssh';
   seed?: number;
@@ -19,26 +18,10 @@ interface ScenarioFlags {
   shrink?: boolean;
   shrinkBudget: number;
   shrinkAttempts?: number;
-  hostsFile?: string;
-  hosts?: string;
-  sshKey?: string;
-  knownHosts?: string;
-  install?: boolean;
-  remoteDir?: string;
-}
-
-/** The ssh flags as runtime settings; giving machines implies --runtime ssh, and they mean nothing elsewhere. */
-function sshSettings(o: ScenarioFlags): SshSettings | undefined {
-  const { hostsFile, hosts, sshKey: key, knownHosts, install, remoteDir } = o;
-  const given = Object.entries({ 'hosts-file': hostsFile, hosts, 'ssh-key': key, 'known-hosts': knownHosts, install, 'remote-dir': remoteDir }).filter(([, v]) => v !== undefined);
-  if (!given.length) return undefined;
-  if (o.runtime === undefined && (hostsFile || hosts)) o.runtime = 'ssh';
-  if (o.runtime !== 'ssh') throw new UsageError(`--${given[0][0]} is for --runtime ssh${o.runtime ? `, not ${o.runtime}` : ' (and needs --hosts-file or --hosts)'}`);
-  return { hostsFile, hosts, key, knownHosts, install, remoteDir };
 }
 
 export function register(program: Command): void {
-  program
+  addSshOptions(program
     .command('scenario')
     .description('run a named scenario (see `faultline list`) against a real target under faults')
     .argument('<name>', 'scenario name')
@@ -53,17 +36,11 @@ export function register(program: Command): void {
     .option('--shrink', 'after a violation, re-run with smaller schedules, fewer clients and less time; keep the smallest that still fails')
     .option('--shrink-budget <s>', 'seconds of shrinking after which no new attempt starts', intFlag('shrink-budget', 1), 600)
     .option('--shrink-attempts <n>', 'at most this many shrink attempts', intFlag('shrink-attempts', 1))
-    .option('--hosts-file <file>', 'ssh: the machines, one "[user@]host[:port] [name] [address=IP]" a line (implies --runtime ssh)')
-    .option('--hosts <list>', 'ssh: the machines as user@host:port,... (implies --runtime ssh)')
-    .option('--ssh-key <file>', 'ssh: private key to log in with (default: the ssh-agent at SSH_AUTH_SOCK)')
-    .option('--known-hosts <file>', 'ssh: check host keys against this known_hosts file (default: accept each key for the run and save it in logs/known_hosts)')
-    .option('--install', 'ssh: apt-get install what a machine lacks (java, ZooKeeper, uWSGI, nginx, iptables)')
-    .option('--remote-dir <dir>', 'ssh: where each machine keeps the run folder fl-<run>/ (default /tmp)')
     .action(async (name: string, o: ScenarioFlags) => {
       const { runScenario } = await import('../scenario/run.ts');
       const log = (line: string) => process.stderr.write(line + '\n');
       const ssh = sshSettings(o);
-      const { shrink, shrinkBudget, shrinkAttempts, schedule: scheduleFile, hostsFile: _f, hosts: _h, sshKey: _k, knownHosts: _kh, install: _i, remoteDir: _d, ...runFlags } = o;
+      const { shrink, shrinkBudget, shrinkAttempts, schedule: scheduleFile, ...runFlags } = withoutSshFlags(o);
       const schedule = scheduleFile ? (await import('../scenario/shrink.ts')).loadScheduleFile(scheduleFile) : undefined;
       const runOpts = { scenario: name, ...runFlags, schedule, log, handleSignals: true, ...(ssh ? { ssh } : {}) };
       const outcome = await runScenario(runOpts);
@@ -89,5 +66,5 @@ export function register(program: Command): void {
         console.log(`replay the shrunk run: ${s.replay}`);
       }
       process.exit(result.valid === true ? 0 : result.valid === false ? 1 : 2);
-    });
+    }));
 }

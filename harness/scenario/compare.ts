@@ -7,6 +7,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Validity } from '../checker/result.ts';
 import type { RuntimeKind } from '../runtime/types.ts';
+import type { SshSettings } from '../runtime/ssh/settings.ts';
 import { runScenario } from './run.ts';
 import { loadScenario, loadTarget, ROOT } from './registry.ts';
 import { checkRunOptions } from './options.ts';
@@ -21,6 +22,8 @@ export interface CompareOptions {
   nodes?: number;
   store?: string;
   log?: (line: string) => void;
+  /** Machines and credentials for `--runtime ssh`. */
+  ssh?: SshSettings;
 }
 
 export interface ComparedRun {
@@ -77,7 +80,7 @@ export async function compare(o: CompareOptions): Promise<{ comparison: Comparis
     for (const target of o.targets) {
       log(`compare: ${o.scenario} on ${target}, seed ${seed}`);
       const { dir, result } = await runScenario({
-        scenario: o.scenario, target, seed, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log, store,
+        scenario: o.scenario, target, seed, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log, store, ssh: o.ssh,
         out: path.join(store, o.scenario, `${stamp()}-${target.replace(/[^A-Za-z0-9=-]+/g, '_')}-s${seed}`),
       });
       const stats = await statsOf(dir);

@@ -85,6 +85,9 @@ async function connectAll(roles: string[], machines: Machine[], s: ResolvedSetti
 async function preflightAll(conns: SshConnection[], roles: string[], s: ResolvedSettings, opts: RuntimeOptions): Promise<Probe[]> {
   const needs = roles.map((r) => [...RUNTIME_REQUIREMENTS, ...(opts.requirements?.[r] ?? [])]);
   return allOrOneLine(conns.map(async (conn, i) => {
+    await conn.sftp().catch((err: Error) => {
+      throw new UsageError(`${err.message}; faultline uploads configs and fetches logs over it`);
+    });
     let found = await probe(conn, s.remoteDir, needs[i]);
     const isRoot = found.uid === 0;
     if (found.missing.length && s.install && packagesFor(found.missing).length) {

@@ -86,7 +86,7 @@ function checkUnique(machines: readonly Machine[]): void {
 /** A hosts file's text: one machine a line, `#` starts a comment. */
 export function parseHostsFile(text: string, file: string, defaultUser: string): Machine[] {
   const machines: Machine[] = [];
-  text.split('\n').forEach((raw, i) => {
+  text.split(/\r?\n/).forEach((raw, i) => {
     const m = parseLine(raw.replace(/#.*/, ''), `${file}:${i + 1}`, defaultUser);
     if (m) machines.push(m);
   });

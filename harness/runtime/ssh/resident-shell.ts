@@ -29,7 +29,7 @@ export const RESIDENT_SCRIPT = [
   '  setsid sh "$d/cmd" < "$d/in" > "$d/out" 2> "$d/err" &',
   '  echo "pid $!"',
   '  wait $!',
-  '  echo "done $? $(wc -c < "$d/out") $(wc -c < "$d/err")"',
+  '  echo "done $? $(($(wc -c < "$d/out"))) $(($(wc -c < "$d/err")))"',
   '  cat "$d/out" "$d/err"',
   'done',
 ].join('\n');
