@@ -104,7 +104,8 @@ async function preflightAll(conns: SshConnection[], roles: string[], s: Resolved
 }
 
 /** The address nodes use for each machine: address= or the IP we reached; it must be one of the
- *  machine's own (services bind it), and never the harness's (partitions would cut us off). */
+ *  machine's own (services bind it), and never the harness's (partitions would cut us off). Two
+ *  hosts on one machine (a DNS name and its IP) would fight over ports: refused. */
 function seatAddresses(roles: string[], machines: Machine[], conns: SshConnection[], probes: Probe[]): Seat[] {
   const seats = roles.map((role, i): Seat => {
     const conn = conns[i];
@@ -116,6 +117,12 @@ function seatAddresses(roles: string[], machines: Machine[], conns: SshConnectio
     }
     return { role, machine: machines[i], label: conn.label, conn, probe: probes[i], address };
   });
+  const byKey = new Map<string, Seat>();
+  for (const s of seats) {
+    const twin = byKey.get(s.conn.hostKey.toString('base64'));
+    if (twin) throw new UsageError(`${twin.label} and ${s.label} are the same machine (same host key; if they are not, one is a clone: regenerate its host keys); every host needs a machine of its own`);
+    byKey.set(s.conn.hostKey.toString('base64'), s);
+  }
   const nodeAddresses = new Map(seats.map((s) => [s.address, s.role]));
   for (const s of seats) {
     const mine = s.conn.localAddress.replace(/^::ffff:/, '');
