@@ -17,7 +17,7 @@ import { describeMissing, parseProbe, PROBE_SCRIPT } from '../harness/runtime/ss
 import { exitOf } from '../harness/runtime/ssh/process.ts';
 import { credentialsOf, resolveSettings, settingsFlags } from '../harness/runtime/ssh/settings.ts';
 import { execCommand, PAUSE_SCRIPT, quote, shCommand, SPAWN_SCRIPT, spawnArgs, SWEEP_SCRIPT } from '../harness/runtime/ssh/shell.ts';
-import { describeTimes } from '../harness/runtime/ssh/index.ts';
+import { describeTimes, seatAddresses } from '../harness/runtime/ssh/index.ts';
 import { sshSettings, type SshFlags } from '../harness/commands/ssh-flags.ts';
 import { MAX_RESIDENT_SHELLS, ShellPool } from '../harness/runtime/ssh/resident-shell.ts';
 import { EventEmitter } from 'node:events';
@@ -283,6 +283,17 @@ describe('ssh runtime: preflight and the rest', () => {
     assert.ok(p.addresses?.includes('127.0.0.1'), `local addresses: ${p.addresses}`);
     assert.equal(describeMissing('n2 (root@h:22)', p.missing, true), 'n2 (root@h:22) lacks the flux capacitor; run with --install (apt-get install flux) or install it');
     assert.throws(() => parseProbe('garbage', needs), /unexpected answer/);
+  });
+
+  it('node addresses: address= or the dialled IP, which must be the machine\'s own; never the harness\'s; one machine per host', () => {
+    const conn = (remote: string, local: string, key: string) => ({ remoteAddress: remote, localAddress: local, hostKey: Buffer.from(key), label: `m(${remote})` }) as unknown as SshConnection;
+    const probe = (addresses: string[] | undefined) => ({ uid: 0, sudo: true, addresses, dirWritable: true, missing: [] });
+    const ms = parseHostsFile('203.0.113.1 address=10.0.0.1\n10.0.0.2\n', 'h', 'root');
+    const seats = seatAddresses(['n1', 'n2'], ms, [conn('203.0.113.1', '198.51.100.7', 'k1'), conn('::ffff:10.0.0.2', '10.0.0.9', 'k2')], [probe(['10.0.0.1']), probe(undefined)]);
+    assert.deepEqual(seats.map((x) => x.address), ['10.0.0.1', '10.0.0.2']);
+    assert.throws(() => seatAddresses(['n1'], ms.slice(1), [conn('10.0.0.2', '10.0.0.9', 'k')], [probe(['10.0.0.5'])]), usage(/10\.0\.0\.2 is not an address of this machine \(it has 10\.0\.0\.5\); give the one its peers reach it at with address=/));
+    assert.throws(() => seatAddresses(['n1', 'n2'], ms, [conn('203.0.113.1', '10.0.0.2', 'k1'), conn('10.0.0.2', '10.0.0.2', 'k2')], [probe(undefined), probe(undefined)]), usage(/the harness reaches .* from 10\.0\.0\.2, which is node n2's address: partitions would cut the harness off/));
+    assert.throws(() => seatAddresses(['n1', 'n2'], ms, [conn('203.0.113.1', '10.0.0.9', 'same'), conn('10.0.0.2', '10.0.0.9', 'same')], [probe(undefined), probe(undefined)]), usage(/are the same machine \(same host key/));
   });
 
   it('partition rules drop exactly the given node addresses in one commit', () => {

@@ -106,7 +106,7 @@ async function preflightAll(conns: SshConnection[], roles: string[], s: Resolved
 /** The address nodes use for each machine: address= or the IP we reached; it must be one of the
  *  machine's own (services bind it), and never the harness's (partitions would cut us off). Two
  *  hosts on one machine (a DNS name and its IP) would fight over ports: refused. */
-function seatAddresses(roles: string[], machines: Machine[], conns: SshConnection[], probes: Probe[]): Seat[] {
+export function seatAddresses(roles: string[], machines: Machine[], conns: SshConnection[], probes: Probe[]): Seat[] {
   const seats = roles.map((role, i): Seat => {
     const conn = conns[i];
     const address = machines[i].address ?? conn.remoteAddress.replace(/^::ffff:/, '');
