@@ -91,7 +91,7 @@ async function preflightAll(conns: SshConnection[], roles: string[], s: Resolved
     let found = await probe(conn, s.remoteDir, needs[i]);
     const isRoot = found.uid === 0;
     if (found.missing.length && s.install && packagesFor(found.missing).length) {
-      if (!isRoot && !found.sudo) throw new UsageError(`${conn.label}: --install needs root or passwordless sudo, and ${describeMissing('it', found.missing, false).slice(3)}`);
+      if (!isRoot && !found.sudo) throw new UsageError(`${describeMissing(conn.label, found.missing, false)}, and --install needs root or passwordless sudo there`);
       opts.log(`faultline: ${conn.label}: installing ${packagesFor(found.missing).join(' ')}`);
       await install(conn, isRoot, packagesFor(found.missing));
       found = await probe(conn, s.remoteDir, needs[i]);
