@@ -182,6 +182,10 @@ function saveKnownHosts(seats: Seat[], s: ResolvedSettings, logDir: string, log:
 
 async function create(opts: RuntimeOptions): Promise<Runtime> {
   checkHostNames(opts.hosts);
+  // not built yet: a fake clock (libfaketime) and a size-limited folder (a mount) per machine would be
+  // set up over the same connection, as HostClock / HostDisk
+  const asked = [opts.features?.clock && 'clock', opts.features?.diskMb && 'disk'].filter(Boolean);
+  if (asked.length) throw new UsageError(`${asked.join(' and ')} faults are not available on --runtime ssh yet; use --runtime netns or docker for them`);
   const settings = resolveSettings(opts.ssh);
   const machines = assignRoles(opts.hosts, settings.machines);
   mkdirSync(opts.logDir, { recursive: true });
