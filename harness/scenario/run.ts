@@ -74,6 +74,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const factory = await loadRuntime(runtimeKind);
   const why = await factory.unavailable();
   if (why) throw new HarnessError(`runtime '${runtimeKind}' cannot run here: ${why}`);
+  // ssh: the hosts file and the key are read and checked before the run folder exists
+  const runtimeFlags = runtimeKind === 'ssh' ? (await import('../runtime/ssh/settings.ts')).checkedFlags(opts.ssh) : undefined;
 
   const seed = opts.seed ?? randomSeed();
   const timeLimit = opts.timeLimit ?? scenario.timeLimit;
@@ -82,7 +84,6 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const logDir = path.join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
   const rng = new Rng(seed);
-  const runtimeFlags = runtimeKind === 'ssh' ? (await import('../runtime/ssh/settings.ts')).settingsFlags(opts.ssh) : undefined;
   const replay = replayCommand({ scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, timeLimit, nodes, runtimeFlags });
   log(`faultline: ${scenario.name} on ${targetSpec} (${runtimeKind}), seed ${seed}, ${timeLimit}s → ${path.relative(process.cwd(), dir) || dir}`);
 

@@ -89,6 +89,12 @@ export function resolveSettings(s: SshSettings | undefined): ResolvedSettings {
   return { machines, credentials, ...(knownHosts ? { knownHosts } : {}), install: Boolean(settings.install), remoteDir: path.posix.normalize(remoteDir) };
 }
 
+/** Checks the settings (throws a UsageError on bad input) and returns the flags that reproduce them. */
+export function checkedFlags(s: SshSettings | undefined): string {
+  resolveSettings(s);
+  return settingsFlags(s);
+}
+
 /** The flags that reproduce these settings, for the replay line. */
 export function settingsFlags(s: SshSettings | undefined): string {
   if (!s) return '';
