@@ -4,7 +4,7 @@
 // back and held to the common JUnit schema, with hostile text), the text table, the parallel sizing
 // and the run pool's scheduling.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -21,6 +21,9 @@ import { childArgs, runDeadlineMs } from '../harness/campaign/run.ts';
 import type { Campaign, CampaignOptions, CampaignRun, PlannedRun } from '../harness/campaign/types.ts';
 import { loadScenarios } from '../harness/scenario/registry.ts';
 import { parseSeedList } from '../harness/commands/campaign.ts';
+import { launchChromium } from '../reports/browser.ts';
+import { writeCampaignPage } from '../reports/campaign-page.ts';
+import { writeIndex } from '../reports/index-page.ts';
 import { parseTargetSpec } from '../harness/target.ts';
 
 const SCENARIOS: PlannableScenario[] = [
@@ -122,7 +125,7 @@ describe('violation kinds', () => {
 
 // ---- synthetic run folders -------------------------------------------------------------------------
 
-const HOSTILE = 'x]]></system-out><script>alert("&\'")</script>\u001b[31mred\u0000\uD800';
+const HOSTILE = 'x]]></system-out><script>alert("&\'")</script><img src=x onerror="window.__pwned=1">\u001b[31mred\u0000\uD800';
 
 function result(scenario: string, target: string, seed: number, valid: RunResult['valid'], extra: Partial<RunResult> = {}): RunResult {
   return {
@@ -315,13 +318,55 @@ describe('campaign outcomes and summary (synthetic run folders)', () => {
       assert.equal(byName('zk-election on zookeeper seed 1').error.message, 'UNKNOWN: no answer');
       assert.match(byName('zk-barrier on zookeeper seed 1').skipped.message, /not started/);
       const hostile = byName('zk-lock-broken on zookeeper seed 1')['system-out'];
-      assert.ok(hostile.includes('x]]></system-out><script>alert("&\'")</script>\uFFFD[31mred\uFFFD\uFFFD'), 'hostile text comes back as text');
+      assert.ok(hostile.includes('x]]></system-out><script>alert("&\'")</script><img src=x onerror="window.__pwned=1">\uFFFD[31mred\uFFFD\uFFFD'), 'hostile text comes back as text');
     });
 
     it('links reports under a CI artifact URL when one is given', () => {
       const c = { version: 1, command: '', startedAt: '2026-12-01T10:00:00.000Z', endedAt: null, wallMs: 1, options: OPTIONS, runs: runs.slice(0, 1), table: [], groups: [], status: null } as Campaign;
       assert.ok(renderJunit(c, { campaignDir: dir, reportBaseUrl: 'https://ci.example/job/7/artifacts/c' }).includes('report: https://ci.example/job/7/artifacts/c/zk-register/zookeeper-s1/report.html'));
     });
+  });
+});
+
+describe('campaign.html and the store index', function () {
+  this.timeout(60_000);
+  let store: string;
+  let page: string;
+  before(async () => {
+    store = mkdtempSync(path.join(tmpdir(), 'fl-campaign-page-'));
+    const dir = path.join(store, 'campaigns', '2026-12-01T10-00-00-000Z');
+    const runs = syntheticCampaign(dir);
+    const c: Campaign = { version: 1, command: 'faultline campaign --seeds 3', startedAt: '2026-12-01T10:00:00.000Z', endedAt: '2026-12-01T10:05:00.000Z', wallMs: 300_000, options: OPTIONS, runs, table: summarize(runs), groups: groupViolations(runs), status: campaignStatus(runs, null) };
+    writeFileSync(path.join(dir, 'campaign.json'), JSON.stringify(c));
+    page = await writeCampaignPage(dir, c);
+    await writeIndex(store);
+  });
+  after(() => rmSync(store, { recursive: true, force: true }));
+
+  it('the store index links the campaign with its exit code', () => {
+    const html = readFileSync(path.join(store, 'index.html'), 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="faultline-data">([\s\S]*?)<\/script>/.exec(html)![1]);
+    assert.deepEqual(data.campaigns.map((x: { page: string; exitCode: number; runs: number }) => [x.page, x.exitCode, x.runs]), [['campaigns/2026-12-01T10-00-00-000Z/campaign.html', 1, 8]]);
+  });
+
+  it('draws in Chromium: outcome, table, catches, groups with replays, hostile text as text', async () => {
+    const browser = await launchChromium();
+    try {
+      const tab = await browser.context.newPage();
+      await tab.goto(`file://${page}`);
+      await tab.waitForSelector('body[data-rendered="true"]', { timeout: 15_000 });
+      const text = (await tab.textContent('body'))!;
+      assert.match(text, /exit 1violation found2 ordinary runs found a violation/);
+      assert.ok(text.includes('process N read N after the write of N was acknowledged (op N)'), 'the group kind');
+      assert.ok(text.includes('npm run scenario -- zk-register --seed 2 --schedule shrunk.json'), 'the shrunk replay');
+      assert.ok(text.includes('<script>alert("&\'")</script><img src=x onerror="window.__pwned=1">'), 'hostile text shown literally');
+      assert.equal(await tab.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+      assert.equal(await tab.textContent('#catches tbody tr td:nth-child(3)'), '1 of 2');
+      const links = await tab.$$eval('#table a', (as) => as.map((a) => a.getAttribute('href')));
+      assert.deepEqual(links, ['zk-register/zookeeper-s2/report.html', 'zk-register/zookeeper-s3/report.html']);
+    } finally {
+      await browser.close();
+    }
   });
 });
 

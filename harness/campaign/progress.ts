@@ -81,8 +81,9 @@ export class CampaignProgress {
     const wall = run.wallMs === undefined ? '' : ` (${Math.round(run.wallMs / 1000)} s)`;
     const tail = this.bars ? '' : ` — ${done}/${this.o.runs.length} done, ${running} running, ${failed} not as expected, ${this.timeLeft()}`;
     this.log(`${mark(run)} ${run.scenario} on ${run.target} seed ${run.seed}: ${run.verdictLine ?? run.state}${wall}${tail}`);
+    if (run.outcome === 'pass') return; // a must-fail run that was caught needs no replay here
+    if (run.replay) this.log(`    replay: ${run.replay}`);
     if (run.shrink) this.log(`    shrunk (${run.shrink.change}): ${run.shrink.replay}`);
-    else if (run.verdict === 'invalid' && run.replay) this.log(`    replay: ${run.replay}`);
   }
 
   stop(): void {

@@ -61,7 +61,7 @@ export function campaignSummary(c: Campaign, files: { json: string; html: string
   const expected = c.groups.filter((g) => g.expected);
   const parts = [comboTable(c.table)];
   if (ordinary.length) parts.push(`violations in ordinary runs, grouped by checker and kind (${ordinary.length}):\n${ordinary.flatMap((g) => groupLines(g, c.runs)).join('\n')}`);
-  if (expected.length) parts.push(`what the must-fail runs were caught by:\n${expected.map((g) => `  ✔ ${g.scenario} on ${g.target} · ${g.checker} · seeds ${g.seeds.join(', ')}: ${g.kind}`).join('\n')}`);
+  if (expected.length) parts.push(`what the must-fail runs were caught by:\n${expected.map((g) => `  ✔ ${g.scenario} on ${g.target} · ${g.checker} · seed${g.seeds.length > 1 ? 's' : ''} ${g.seeds.join(', ')}: ${g.kind}`).join('\n')}`);
   const errors = c.runs.filter((r) => r.verdict === 'error' || r.verdict === 'unknown');
   if (errors.length) parts.push(`no verdict (${errors.length}):\n${errors.map((r) => `  ? ${r.scenario} on ${r.target} seed ${r.seed}: ${r.verdictLine} (${r.dir})`).join('\n')}`);
   const wall = c.wallMs === null ? '' : ` in ${fmtMs(c.wallMs)}`;

@@ -53,7 +53,7 @@ function comboTable() {
     r.medianOpsPerSec === null ? '–' : fmtNum(r.medianOpsPerSec), figuresText(r.figures),
   ] }));
   return section('table', 'Scenario × target', h('div', { class: 'tablewrap', style: 'max-height:none' }, table(
-    ['scenario', 'target', 'expected', 'runs', 'valid', 'invalid', 'unknown', 'error', 'seeds not as expected', 'median ok ops/s', 'failover / recovery (median)'], rows,
+    ['scenario', 'target', 'expected', 'runs', 'valid', 'invalid', 'unknown', 'error', 'seeds not as expected', 'median ops/s', 'failover / recovery (median)'], rows,
     { numeric: [false, false, false, true, true, true, true, true, false, true, false] })));
 }
 
