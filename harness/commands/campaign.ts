@@ -10,6 +10,7 @@ import { UsageError } from '../errors.ts';
 import { intFlag } from './flags.ts';
 import { splitTargets } from './compare.ts';
 import { randomSeed } from '../rng.ts';
+import type { CampaignOptions, PlannedRun } from '../campaign/types.ts';
 
 interface CampaignFlags {
   targets?: string;
@@ -91,6 +92,45 @@ function splitPassThrough(globs: string[], argv: string[]): { globs: string[]; p
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
+interface Prepared {
+  globs: string[];
+  passThrough: string[];
+  targets: string[] | null;
+  seeds: number[];
+  randomSeeds: boolean;
+  plan: PlannedRun[];
+  dir: string;
+}
+
+/** Every flag checked and the runs planned, before anything starts; the campaign folder made. */
+async function prepare(rawGlobs: string[], o: CampaignFlags): Promise<Prepared> {
+  const { globs, passThrough } = splitPassThrough(rawGlobs, process.argv);
+  if (o.timeLimit !== undefined && o.timeCap !== undefined) throw new UsageError('give --time-limit or --time-cap, not both');
+  const targets = o.targets === undefined ? null : splitTargets(o.targets);
+  await checkTargets(targets);
+  await checkRuntime(o.runtime);
+  const { seeds, random } = seedsOf(o);
+  const { loadScenarios, ROOT } = await import('../scenario/registry.ts');
+  const { planCampaign } = await import('../campaign/plan.ts');
+  const plan = planCampaign(await loadScenarios(), { globs, targets, seeds, timeLimit: o.timeLimit, timeCap: o.timeCap });
+  const dir = path.resolve(o.out ?? path.join(ROOT, 'store', 'campaigns', stamp()));
+  checkOutputs(dir, o.junit);
+  mkdirSync(dir, { recursive: true });
+  return { globs, passThrough, targets, seeds, randomSeeds: random, plan, dir };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What is about to run, and how many at once and why. */
+function announce(p: Prepared, o: CampaignOptions, log: (line: string) => void): void {
+  if (p.randomSeeds) log(`campaign: seeds from ${p.seeds[0]} (random; --seed ${p.seeds[0]} repeats them)`);
+  const mustFail = p.plan.filter((r) => r.expect === 'violation').length;
+  const scenarios = new Set(p.plan.map((r) => r.scenario)).size;
+  const shape = `${plural(scenarios, 'scenario')}, ${plural(p.plan.length / p.seeds.length, 'scenario × target combination')} × ${plural(p.seeds.length, 'seed')}; ${mustFail} must fail`;
+  const budget = o.budgetMin ? `, budget ${o.budgetMin} min` : '';
+  log(`campaign: ${p.plan.length} runs (${shape}), parallel ${o.parallel} (${o.parallelWhy})${budget} → ${path.relative(process.cwd(), p.dir) || p.dir}`);
+}
+
 export function register(program: Command): void {
   program
     .command('campaign')
@@ -113,35 +153,21 @@ export function register(program: Command): void {
     .option('--shrink-broken', 'also shrink the violations of must-fail runs')
     .action(async (rawGlobs: string[], o: CampaignFlags) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const { globs, passThrough } = splitPassThrough(rawGlobs, process.argv);
-      if (o.timeLimit !== undefined && o.timeCap !== undefined) throw new UsageError('give --time-limit or --time-cap, not both');
-      const targets = o.targets === undefined ? null : splitTargets(o.targets);
-      await checkTargets(targets);
-      await checkRuntime(o.runtime);
-      const { loadScenarios, ROOT } = await import('../scenario/registry.ts');
-      const { planCampaign } = await import('../campaign/plan.ts');
-      const { seeds, random } = seedsOf(o);
-      const plan = planCampaign(await loadScenarios(), { globs, targets, seeds, timeLimit: o.timeLimit, timeCap: o.timeCap });
-      const dir = path.resolve(o.out ?? path.join(ROOT, 'store', 'campaigns', stamp()));
-      checkOutputs(dir, o.junit);
-      mkdirSync(dir, { recursive: true });
-
+      const prepared = await prepare(rawGlobs, o);
       const { chooseParallel, thisMachine } = await import('../campaign/sizing.ts');
-      const { parallel, why } = chooseParallel({ requested: o.parallel, runtime: o.runtime, runs: plan.length, machine: thisMachine() });
-      const { storeOf } = await import('./report.ts');
       const { CampaignRunner } = await import('../campaign/run.ts');
       const { campaignSummary } = await import('../campaign/table.ts');
-      if (random) log(`campaign: seeds from ${seeds[0]} (random; --seed ${seeds[0]} repeats them)`);
-      const mustFail = plan.filter((r) => r.expect === 'violation').length;
-      const scenarios = new Set(plan.map((r) => r.scenario)).size;
-      log(`campaign: ${plan.length} runs (${scenarios} scenario${scenarios > 1 ? 's' : ''}, ${plan.length / seeds.length} scenario × target combination${plan.length > seeds.length ? 's' : ''} × ${seeds.length} seed${seeds.length > 1 ? 's' : ''}; ${mustFail} must fail), parallel ${parallel} (${why})${o.budget ? `, budget ${o.budget} min` : ''} → ${path.relative(process.cwd(), dir) || dir}`);
+      const { storeOf } = await import('./report.ts');
+      const { parallel, why } = chooseParallel({ requested: o.parallel, runtime: o.runtime, runs: prepared.plan.length, machine: thisMachine() });
+      const options: CampaignOptions = {
+        globs: prepared.globs, targets: prepared.targets, seeds: prepared.seeds, runtime: o.runtime, parallel, parallelWhy: why,
+        timeLimit: o.timeLimit, timeCap: o.timeCap, budgetMin: o.budget,
+        shrink: { enabled: o.shrink, budgetS: o.shrinkBudget, broken: Boolean(o.shrinkBroken) }, passThrough: prepared.passThrough,
+      };
+      announce(prepared, options, log);
       const runner = new CampaignRunner({
-        command: ['faultline', ...process.argv.slice(2)].join(' '),
-        options: {
-          globs, targets, seeds, runtime: o.runtime, parallel, parallelWhy: why, timeLimit: o.timeLimit, timeCap: o.timeCap, budgetMin: o.budget,
-          shrink: { enabled: o.shrink, budgetS: o.shrinkBudget, broken: Boolean(o.shrinkBroken) }, passThrough,
-        },
-        plan, dir, store: await storeOf(dir), junit: o.junit, reportBaseUrl: o.reportUrl, tty: Boolean(process.stderr.isTTY), log,
+        command: ['faultline', ...process.argv.slice(2)].join(' '), options, plan: prepared.plan, dir: prepared.dir,
+        store: await storeOf(prepared.dir), junit: o.junit, reportBaseUrl: o.reportUrl, tty: Boolean(process.stderr.isTTY), log,
       });
       const onSignal = (signal: NodeJS.Signals) => runner.interrupt(signal);
       process.on('SIGINT', onSignal);
