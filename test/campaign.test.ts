@@ -20,7 +20,7 @@ import { comboTable, figureLabel } from '../harness/campaign/table.ts';
 import { childArgs, runDeadlineMs } from '../harness/campaign/run.ts';
 import type { Campaign, CampaignOptions, CampaignRun, PlannedRun } from '../harness/campaign/types.ts';
 import { loadScenarios } from '../harness/scenario/registry.ts';
-import { parseSeedList } from '../harness/commands/campaign.ts';
+import { parseSeedList, runtimeIn } from '../harness/commands/campaign.ts';
 import { launchChromium } from '../reports/browser.ts';
 import { writeCampaignPage } from '../reports/campaign-page.ts';
 import { writeIndex } from '../reports/index-page.ts';
@@ -88,6 +88,12 @@ describe('campaign plan', () => {
     assert.throws(() => parseSeedList('1.5'), /got '1.5'/);
     assert.throws(() => parseSeedList('4,4'), /names seed 4 twice/);
     assert.throws(() => parseSeedList(' , '), /names no seed/);
+  });
+
+  it('sees a runtime given among the arguments for every run (it decides whether runs may share the machine)', () => {
+    assert.equal(runtimeIn(['--nodes', '5', '--runtime', 'ssh', '--hosts-file', 'h']), 'ssh');
+    assert.equal(runtimeIn(['--runtime=docker']), 'docker');
+    assert.equal(runtimeIn(['--nodes', '5']), undefined);
   });
 
   it('every must-fail variant a real scenario declares names one of its own targets', async () => {

@@ -90,6 +90,13 @@ function splitPassThrough(globs: string[], argv: string[]): { globs: string[]; p
   return { globs: globs.slice(0, globs.length - passThrough.length), passThrough };
 }
 
+/** A `--runtime X` among the pass-through arguments (it decides whether runs can share the machine). */
+export function runtimeIn(args: string[]): string | undefined {
+  const at = args.findIndex((a) => a === '--runtime' || a.startsWith('--runtime='));
+  if (at < 0) return undefined;
+  return args[at].includes('=') ? args[at].slice('--runtime='.length) : args[at + 1];
+}
+
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
 interface Prepared {
@@ -158,7 +165,8 @@ export function register(program: Command): void {
       const { CampaignRunner } = await import('../campaign/run.ts');
       const { campaignSummary } = await import('../campaign/table.ts');
       const { storeOf } = await import('./report.ts');
-      const { parallel, why } = chooseParallel({ requested: o.parallel, runtime: o.runtime, runs: prepared.plan.length, machine: thisMachine() });
+      const runtime = o.runtime ?? runtimeIn(prepared.passThrough);
+      const { parallel, why } = chooseParallel({ requested: o.parallel, runtime, runs: prepared.plan.length, machine: thisMachine() });
       const options: CampaignOptions = {
         globs: prepared.globs, targets: prepared.targets, seeds: prepared.seeds, runtime: o.runtime, parallel, parallelWhy: why,
         timeLimit: o.timeLimit, timeCap: o.timeCap, budgetMin: o.budget,
