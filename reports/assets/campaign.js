@@ -10,7 +10,19 @@ const byKey = new Map(C.runs.map((r) => [`${r.scenario}\u0000${r.target}\u0000${
 const runOf = (scenario, target, seed) => byKey.get(`${scenario}\u0000${target}\u0000${seed}`);
 
 const VERDICT_OF_EXIT = { 0: true, 1: false };
-const EXIT_WORDS = { 0: 'everything as expected', 1: 'violation found', 2: 'some runs gave no verdict', 130: 'interrupted', 143: 'interrupted' };
+/** The headline: what the exit code stands for in this campaign. */
+function headline(s) {
+  if (!s) return 'running';
+  if (s.interrupted) return 'interrupted';
+  if (s.exitCode === 1) return s.violations ? 'violation found' : 'a must-fail run missed its bug';
+  return s.exitCode === 2 ? 'some runs gave no verdict' : 'everything as expected';
+}
+
+/** `leader-election.failoverMsMedian` → `failover p50` (as the terminal table says it). */
+function figureLabel(metric) {
+  return metric.split('.').pop().replace(/Ms(Median|Max|Min)?$/, (_, q) => (q === 'Median' ? ' p50' : q ? ` ${q.toLowerCase()}` : ''))
+    .replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
 const runVerdict = (r) => (r.verdict === 'valid' ? true : r.verdict === 'invalid' ? false : 'unknown');
 const expectText = { valid: 'must hold', violation: 'must fail', any: 'bug on (catch reported)' };
 
@@ -33,7 +45,7 @@ function header() {
     ['shrinking', o.shrink.enabled ? `≤ ${o.shrink.budgetS} s per failure${o.shrink.broken ? ', must-fail runs too' : ''}` : 'off'],
   ];
   return h('section', { class: `card verdict ${verdictOf(s ? VERDICT_OF_EXIT[s.exitCode] ?? 'unknown' : 'unknown').cls}` },
-    h('div', { class: 'headline' }, verdictBadge(s ? VERDICT_OF_EXIT[s.exitCode] ?? 'unknown' : 'unknown', s ? `exit ${s.exitCode}` : 'running'), h('span', {}, s ? EXIT_WORDS[s.exitCode] || 'campaign' : 'campaign')),
+    h('div', { class: 'headline' }, verdictBadge(s ? VERDICT_OF_EXIT[s.exitCode] ?? 'unknown' : 'unknown', s ? `exit ${s.exitCode}` : 'running'), h('span', {}, headline(s))),
     h('div', { class: 'reason' }, s ? s.reason : 'still running'),
     h('div', { class: 'facts' }, facts.map(([k, v]) => h('span', {}, `${k} `, h('b', {}, v)))),
     h('div', { class: 'replay' }, h('code', {}, C.command)),
@@ -43,7 +55,7 @@ function header() {
 function figuresText(figures) {
   const keys = Object.keys(figures);
   const shown = keys.some((k) => /median/i.test(k)) ? keys.filter((k) => /median/i.test(k)) : keys;
-  return shown.slice(0, 3).map((k) => `${k.split('.').pop()} ${fmtMs(figures[k])}`).join(', ') || '–';
+  return shown.slice(0, 3).map((k) => `${figureLabel(k)} ${fmtMs(figures[k])}`).join(', ') || '–';
 }
 
 function comboTable() {
