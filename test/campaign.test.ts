@@ -113,6 +113,8 @@ describe('violation kinds', () => {
     assert.equal(violationKind('process 3 read "abc" from key "k1" at zxid 0x1000004 (op 17)'), violationKind('process 12 read "x" from key "k9" at zxid 0x2a (op 3)'));
     assert.equal(violationKind('process 2 saw configuration {"v":3} (read) after {"v":5} (watch)'), 'process N saw configuration V (read) after V (watch)');
     assert.notEqual(violationKind('element p1-1 was delivered but never enqueued'), a, 'another sentence is another kind');
+    assert.equal(violationKind('watch 3 of process 1 (session 1a2e3bd4) fired twice'), violationKind('watch 7 of process 2 (session 5c0ffee9a1) fired twice'), 'hex session ids');
+    assert.equal(violationKind("p1-2 was delivered before p1-1, although p1-1's enqueue began first"), "pN-N was delivered before pN-N, although pN-N's enqueue began first", 'an apostrophe is no quote');
   });
 
   it('lists a failing check\'s kinds most frequent first, falling back to its summary', () => {

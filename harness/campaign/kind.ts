@@ -12,9 +12,10 @@ const SAMPLE = 50;
 /** A violation message with its values taken out. */
 export function violationKind(message: string): string {
   const template = message
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, 'S') // quoted strings and JSON strings
+    .replace(/"(?:[^"\\]|\\.)*"|(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)/g, 'S') // quoted strings and JSON strings (not an apostrophe)
     .replace(/[[{](?:[^[\]{}]|\[[^[\]]*\]|\{[^{}]*\})*[\]}]/g, 'V') // JSON-ish arrays and objects (two levels)
     .replace(/\b0x[0-9a-f]+\b/gi, 'N')
+    .replace(/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}\b/gi, 'N') // session ids and hashes in hex
     .replace(/\b[A-Za-z_]*\d[\w.:-]*/g, (w) => w.replace(/\d+(?:\.\d+)?/g, 'N')) // 12, 3.5, n1, p1-17, 10.77.0.1
     .replace(/\b([NSV])(?:, \1)+\b/g, '$1') // "processes 3, 4, 5" → "processes N"
     .replace(/\s+/g, ' ')
