@@ -151,6 +151,7 @@ describe('@integration faultline campaign', function () {
       [['--seed-list', '4,4'], /^faultline: --seed-list names seed 4 twice/],
       [['uwsgi-*', '--targets', 'zk-nope'], /^faultline: unknown target 'zk-nope' in --targets/],
       [['--runtime', 'vm'], /^faultline: unknown runtime 'vm'/],
+      [['zk-watch', '--targets', 'zk-lite:bug=nosuch'], /^faultline: .*nosuch/],
       [['--out', taken], /already holds a campaign/],
     ];
     const outOf = (i: number) => path.join(scratch, `bad-${i}`);

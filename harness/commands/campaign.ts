@@ -11,6 +11,7 @@ import { intFlag } from './flags.ts';
 import { splitTargets } from './compare.ts';
 import { randomSeed } from '../rng.ts';
 import type { CampaignOptions, PlannedRun } from '../campaign/types.ts';
+import type { Scenario } from '../scenario/types.ts';
 
 interface CampaignFlags {
   targets?: string;
@@ -83,6 +84,22 @@ function checkOutputs(dir: string, junit: string | undefined): void {
   if (junit && existsSync(junit) && statSync(junit).isDirectory()) throw new UsageError(`--junit ${junit} is a folder; give a file name`);
 }
 
+/** Each scenario × target spec of the plan (must-fail variants included) against what the target and
+ *  the workload declare, so a misspelt option or bug name stops the campaign before its first run. */
+async function checkCombinations(plan: PlannedRun[], scenarios: Scenario[]): Promise<void> {
+  const { loadTarget } = await import('../scenario/registry.ts');
+  const { checkRunOptions } = await import('../scenario/options.ts');
+  const { parseTargetSpec } = await import('../target.ts');
+  const seen = new Set<string>();
+  for (const run of plan) {
+    if (seen.has(`${run.scenario} ${run.target}`)) continue;
+    seen.add(`${run.scenario} ${run.target}`);
+    const { name, options } = parseTargetSpec(run.target);
+    const scenario = scenarios.find((s) => s.name === run.scenario)!;
+    checkRunOptions({ scenario, target: await loadTarget(name), overrides: options });
+  }
+}
+
 /** Arguments after `--` go to every `faultline scenario` run (runtime flags such as --nodes). */
 function splitPassThrough(globs: string[], argv: string[]): { globs: string[]; passThrough: string[] } {
   const at = argv.indexOf('--');
@@ -119,7 +136,9 @@ async function prepare(rawGlobs: string[], o: CampaignFlags): Promise<Prepared> 
   const { seeds, random } = seedsOf(o);
   const { loadScenarios, ROOT } = await import('../scenario/registry.ts');
   const { planCampaign } = await import('../campaign/plan.ts');
-  const plan = planCampaign(await loadScenarios(), { globs, targets, seeds, timeLimit: o.timeLimit, timeCap: o.timeCap });
+  const scenarios = await loadScenarios();
+  const plan = planCampaign(scenarios, { globs, targets, seeds, timeLimit: o.timeLimit, timeCap: o.timeCap });
+  await checkCombinations(plan, scenarios);
   const dir = path.resolve(o.out ?? path.join(ROOT, 'store', 'campaigns', stamp()));
   checkOutputs(dir, o.junit);
   mkdirSync(dir, { recursive: true });
