@@ -14,6 +14,7 @@ const COMMANDS = [
   'clean',
   'proxy',
   'compare',
+  'campaign',
 ] as const;
 
 async function main(argv: string[]): Promise<void> {

@@ -7,6 +7,7 @@ import type { Validity } from '../harness/checker/result.ts';
 import { readResult } from './run-folder.ts';
 import { runStats, type RunStats } from './run-stats.ts';
 import { renderPage } from './page.ts';
+import { listCampaigns } from './campaign-page.ts';
 import { UsageError } from '../harness/errors.ts';
 
 export interface IndexedRun {
@@ -84,7 +85,8 @@ export async function renderIndex(storeDir: string): Promise<string> {
   if (!info?.isDirectory()) throw new UsageError(`not a store folder: ${storeDir}`);
   const runs = await listRuns(storeDir);
   const compares = await listComparisons(storeDir);
-  return renderPage({ title: `faultline runs — ${runs.length} in ${path.basename(path.resolve(storeDir))}`, app: 'index', data: { generatedAt: new Date().toISOString(), runs, compares, linkPrefix: '' }, charts: false });
+  const campaigns = await listCampaigns(storeDir, subdirs);
+  return renderPage({ title: `faultline runs — ${runs.length} in ${path.basename(path.resolve(storeDir))}`, app: 'index', data: { generatedAt: new Date().toISOString(), runs, compares, campaigns, linkPrefix: '' }, charts: false });
 }
 
 /** The page of one `faultline compare` (store/compare/<name>.html): its runs, side by side. */

@@ -35,8 +35,8 @@ const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'u
 
 export interface PageOptions {
   title: string;
-  /** Which page script draws the data: the run report or the run index. */
-  app: 'report' | 'index';
+  /** Which page script draws the data: the run report, the run index or a campaign. */
+  app: 'report' | 'index' | 'campaign';
   data: unknown;
   /** Whether the page draws charts with uPlot (inlined, ~50 kB). */
   charts: boolean;

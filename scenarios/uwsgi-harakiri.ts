@@ -10,6 +10,7 @@ export default defineScenario({
   description: 'uWSGI harakiri 2 s behind nginx: long requests killed with 502 inside the promised window, short ones never',
   target: 'uwsgi-nginx',
   targets: ['uwsgi-nginx', 'uwsgi-lite'],
+  mustFailOn: ['uwsgi-nginx:harakiri=0', 'uwsgi-lite:bug=harakiri-late'],
   targetOptions: { processes: 4, harakiri: 2, readTimeout: 10, connectTimeout: 2, sendTimeout: 5 },
   nodes: 2,
   timeLimit: 15,

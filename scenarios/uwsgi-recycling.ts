@@ -10,6 +10,7 @@ export default defineScenario({
   description: 'uWSGI max-requests 10 behind nginx: each worker pid serves at most 10 requests, none cut or refused during respawn',
   target: 'uwsgi-nginx',
   targets: ['uwsgi-nginx', 'uwsgi-lite'],
+  mustFailOn: ['uwsgi-nginx:max-requests=30', 'uwsgi-nginx:effect-twice=true', 'uwsgi-lite:bug=recycle-cuts', 'uwsgi-lite:bug=double-effect'],
   targetOptions: { processes: 2, maxRequests: 10, minWorkerLifetime: 1, readTimeout: 10, connectTimeout: 2, sendTimeout: 5 },
   nodes: 2,
   timeLimit: 15,

@@ -11,6 +11,7 @@ export default defineScenario({
   description: 'nginx uwsgi_read_timeout 2 s: 504 after about 2 s for silent upstreams, slow streams pass, no early 504',
   target: 'uwsgi-nginx',
   targets: ['uwsgi-nginx', 'uwsgi-lite'],
+  mustFailOn: ['uwsgi-nginx:buffer-size=8192', 'uwsgi-lite:bug=no-buffer-limit'],
   targetOptions: { processes: 6, harakiri: 6, readTimeout: 2, connectTimeout: 2, sendTimeout: 5 },
   nodes: 2,
   timeLimit: 15,

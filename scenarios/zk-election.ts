@@ -9,6 +9,7 @@ export default defineScenario({
   description: 'leader election (lowest ephemeral-sequential leads, watch the predecessor) under partitions, kills and pauses; single live leader, failover time, convergence',
   target: 'zookeeper',
   targets: ['zookeeper', 'zk-lite'],
+  mustFailOn: ['zk-lite:bug=ephemeral-leak'],
   timeLimit: 30,
   concurrency: 5,
   rate: 10,

@@ -9,6 +9,7 @@ export default defineScenario({
   description: 'cas register while every node is SIGKILLed at once and restarted; linearizability check (acknowledged writes must be durable)',
   target: 'zookeeper',
   targets: ['zookeeper', 'zk-lite'],
+  mustFailOn: ['zk-lite:bug=no-fsync'],
   timeLimit: 12,
   concurrency: 5,
   opTimeoutMs: 6000,

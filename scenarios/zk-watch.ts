@@ -66,6 +66,7 @@ export default defineScenario({
   description: 'config watches with a slow writer and no faults; every firing must follow a newer write (no spurious or duplicated notifications), watch once, never backwards, convergence',
   target: 'zookeeper',
   targets: ['zookeeper', 'zk-lite'],
+  mustFailOn: ['zk-lite:bug=double-watch'],
   timeLimit: 10,
   concurrency: 3,
   // one op per worker every 0.75–2.25 s: a write rarely follows the previous one within a second

@@ -27,6 +27,10 @@ export interface Scenario {
   targetOptions?: Record<string, unknown>;
   /** Targets this scenario is meant for (for `compare`); defaults to [target]. */
   targets?: string[];
+  /** Target specs on which this scenario must find a violation: a setting switched off or a
+   *  documented bug switched on (`uwsgi-nginx:harakiri=0`, `zk-lite:bug=stale-read`). A campaign runs
+   *  them next to the plain target and counts how often each is caught. */
+  mustFailOn?: string[];
   nodes?: number;
   runtime?: RuntimeKind;
   /** Seconds of workload (the nemesis runs during it). */

@@ -78,5 +78,14 @@ function comparePages() {
       h('span', { class: 'muted small' }, ` — seeds ${c.seeds.join(', ')}, ${c.startedAt.slice(0, 19).replace('T', ' ')}`)))));
 }
 
-app.append(h('h1', {}, D.heading || 'faultline runs'), ...[comparePages(), runsTable(), comparisons()].filter(Boolean));
+/** Links to the pages `faultline campaign` wrote (main index only). */
+function campaignPages() {
+  if (!D.campaigns || D.campaigns.length === 0) return null;
+  const verdict = (code) => (code === 0 ? true : code === 1 ? false : 'unknown');
+  return section('campaign-pages', `Campaigns (${D.campaigns.length})`,
+    h('ul', {}, D.campaigns.map((c) => h('li', {}, verdictBadge(verdict(c.exitCode)), ' ', h('a', { href: c.page }, `${c.startedAt.slice(0, 19).replace('T', ' ')}: ${c.runs} runs of ${c.scenarios} scenarios`),
+      h('span', { class: 'muted small' }, ` — ${c.exitCode === null ? '' : `exit ${c.exitCode}: `}${c.reason}`)))));
+}
+
+app.append(h('h1', {}, D.heading || 'faultline runs'), ...[campaignPages(), comparePages(), runsTable(), comparisons()].filter(Boolean));
 document.body.dataset.rendered = 'true';
