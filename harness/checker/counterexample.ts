@@ -7,7 +7,9 @@
 // that same completion, and (2) the failing op would fit if it could take effect at any other moment
 // — the violation stays one of ordering, not a read of a value nobody wrote. (When the failing op fits
 // nowhere even in the full history, only (1) applies.) The result is 1-minimal under that rule.
-// Re-checks stop at the caller's deadline; shrinking then keeps what it has.
+// Every re-check goes to a `Judge` the caller gives: the model's decision procedure where the
+// sub-history qualifies (so shrinking stays polynomial on the histories only a procedure can decide),
+// the search otherwise. Re-checks stop at the caller's deadline; shrinking then keeps what it has.
 import { performance } from 'node:perf_hooks';
 import type { Op } from '../history/op.ts';
 import type { Counterexample } from './result.ts';
@@ -15,16 +17,10 @@ import type { Model, Outcome } from './models/model.ts';
 import { UNKNOWN } from './models/model.ts';
 import type { CheckOp } from './prepared.ts';
 import { weakened } from './prepared.ts';
-import type { SearchBudget } from './search.ts';
-import { searchLinearization } from './search.ts';
+import type { Verdict } from './decide.ts';
 
-export type Verdict = true | false | 'unknown';
-
-/** One search, reduced to its verdict. */
-export function linearizable(model: Model, ops: readonly CheckOp[], budget: SearchBudget): Verdict {
-  const out = searchLinearization(model, ops, budget);
-  return out.result === 'ok' ? true : out.result === 'illegal' ? false : 'unknown';
-}
+/** Decides one sub-history (see decide.ts); 'unknown' when its budget ran out. */
+export type Judge = (ops: readonly CheckOp[]) => Verdict;
 
 /** The history as it stood at position `cut`: later invokes gone, ops still running then with
  *  unknown outcomes (reads among them dropped: they can neither take effect nor constrain). */
@@ -40,12 +36,12 @@ export function prefixAt(ops: readonly CheckOp[], cut: number): CheckOp[] {
 
 /** The op whose completion ends the longest linearizable prefix (index into `ops`), or -1 when the
  *  search ran out of budget. `ops` must be non-linearizable. */
-export function breakingOp(model: Model, ops: readonly CheckOp[], budget: SearchBudget): number {
+export function breakingOp(judge: Judge, ops: readonly CheckOp[]): number {
   const completions = ops.map((op, id) => ({ ret: op.ret, id })).filter((c) => c.ret !== Infinity).sort((a, b) => a.ret - b.ret);
   let lo = 0, hi = completions.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const v = linearizable(model, prefixAt(ops, completions[mid].ret), budget);
+    const v = judge(prefixAt(ops, completions[mid].ret));
     if (v === 'unknown') return -1;
     if (v === false) hi = mid; else lo = mid + 1;
   }
@@ -53,25 +49,25 @@ export function breakingOp(model: Model, ops: readonly CheckOp[], budget: Search
 }
 
 /** Whether `ops` break exactly at the completion of `failing`. */
-function breaksAt(model: Model, ops: readonly CheckOp[], failing: CheckOp, budget: SearchBudget): Verdict {
-  const at = linearizable(model, prefixAt(ops, failing.ret), budget);
+function breaksAt(judge: Judge, ops: readonly CheckOp[], failing: CheckOp): Verdict {
+  const at = judge(prefixAt(ops, failing.ret));
   if (at !== false) return at === true ? false : at;
-  return linearizable(model, prefixAt(ops, failing.ret - 0.5), budget);
+  return judge(prefixAt(ops, failing.ret - 0.5));
 }
 
 /** Shrinks a failing partition (see the module comment) by delta debugging: drop chunks of ops, far
  *  from the failure first, halving the chunk size whenever no chunk can go, down to single ops, until
  *  no single op can go. Returns the ops kept (those running at the breaking point with unknown outcome)
  *  and whether the failing op would fit at some other moment (false: its result fits nowhere). */
-export function shrink(model: Model, ops: readonly CheckOp[], failing: CheckOp, budget: SearchBudget): { ops: CheckOp[]; aboutOrder: boolean } {
+export function shrink(judge: Judge, ops: readonly CheckOp[], failing: CheckOp, deadline: number): { ops: CheckOp[]; aboutOrder: boolean } {
   const start = prefixAt(ops, failing.ret);
-  const aboutOrder = placeableAnywhere(model, start, failing, budget) === true;
-  return { ops: deltaDebug(model, start, failing, aboutOrder, budget), aboutOrder };
+  const aboutOrder = placeableAnywhere(judge, start, failing) === true;
+  return { ops: deltaDebug(judge, start, failing, aboutOrder, deadline), aboutOrder };
 }
 
-function deltaDebug(model: Model, start: CheckOp[], failing: CheckOp, aboutOrder: boolean, budget: SearchBudget): CheckOp[] {
+function deltaDebug(judge: Judge, start: CheckOp[], failing: CheckOp, aboutOrder: boolean, deadline: number): CheckOp[] {
   const removable = (without: readonly CheckOp[]): boolean =>
-    breaksAt(model, without, failing, budget) === true && (!aboutOrder || placeableAnywhere(model, without, failing, budget) === true);
+    breaksAt(judge, without, failing) === true && (!aboutOrder || placeableAnywhere(judge, without, failing) === true);
   const distance = (op: CheckOp): number => Math.abs(op.call - failing.call);
   let current = start;
   let chunk = Math.max(1, current.length >> 1);
@@ -79,7 +75,7 @@ function deltaDebug(model: Model, start: CheckOp[], failing: CheckOp, aboutOrder
     const order = current.filter((op) => op.op !== failing.op).sort((a, b) => distance(b) - distance(a));
     let changed = false;
     for (let i = 0; i < order.length; i += chunk) {
-      if (performance.now() > budget.deadline) return current;
+      if (performance.now() > deadline) return current;
       const drop = new Set(order.slice(i, i + chunk));
       const without = current.filter((op) => !drop.has(op));
       if (without.length < current.length && removable(without)) { current = without; changed = true; }
@@ -92,9 +88,10 @@ function deltaDebug(model: Model, start: CheckOp[], failing: CheckOp, aboutOrder
 /** Whether the history becomes linearizable when the failing op may take effect at any point (before
  *  its invoke, after its completion) while every other op keeps its real-time order: then the failure
  *  is one of *when* it happened, not a result that no order of these ops could produce. */
-function placeableAnywhere(model: Model, ops: readonly CheckOp[], failing: CheckOp, budget: SearchBudget): Verdict {
-  const end = Math.max(...ops.map((op) => (op.ret === Infinity ? op.call : op.ret))) + 1;
-  return linearizable(model, ops.map((op) => (op.op === failing.op ? { ...op, call: -1, ret: end } : op)), budget);
+function placeableAnywhere(judge: Judge, ops: readonly CheckOp[], failing: CheckOp): Verdict {
+  let end = -Infinity;
+  for (const op of ops) end = Math.max(end, op.ret === Infinity ? op.call : op.ret);
+  return judge(ops.map((op) => (op.op === failing.op ? { ...op, call: -1, ret: end + 1 } : op)));
 }
 
 const MAX_NODES = 20000, MAX_CANDIDATES = 12, MAX_EXPLAINED_OPS = 40;

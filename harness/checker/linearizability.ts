@@ -1,6 +1,8 @@
 // The linearizability checker: splits a history into independent partitions (P-compositionality),
-// searches each within one shared time and memory budget, stops at the first illegal partition and
-// shrinks it into a small counterexample. Used by `faultline check` and by scenarios (as a Checker).
+// decides each with the model's decision procedure when the partition qualifies (procedures/) or
+// with the generic search within one shared time and memory budget, stops at the first illegal
+// partition, and only then — the verdict's time already taken — shrinks it into a small
+// counterexample. Used by `faultline check` and by scenarios (as a Checker).
 import { performance } from 'node:perf_hooks';
 import type { Op } from '../history/op.ts';
 import type { Locate } from '../history/pair.ts';
@@ -12,8 +14,11 @@ import { prepareHistory } from './prepared.ts';
 import type { CheckResult, Checker, Counterexample, LinearizabilityDetails } from './result.ts';
 import type { SearchBudget } from './search.ts';
 import { LinearizationSearch } from './search.ts';
-import type { SearchOutcome } from './search.ts';
-import { blockingOp, breakingOp, describe, explain, recordsOf, shrink } from './counterexample.ts';
+import type { Judge } from './counterexample.ts';
+import { blockingOp, breakingOp, describe, explain, prefixAt, recordsOf, shrink } from './counterexample.ts';
+import { decide, decideByProcedure } from './decide.ts';
+import type { Method } from './procedures/procedure.ts';
+import { procedureFor } from './procedures/registry.ts';
 
 export interface LinearizabilityOptions {
   /** Seconds for the whole check, counterexample included (default 60). */
@@ -25,13 +30,16 @@ export interface LinearizabilityOptions {
   memory?: MemoryCeiling;
   /** Shrink a violation into a minimal counterexample (default true). */
   minimize?: boolean;
+  /** Use the model's decision procedure where a partition qualifies (default true); false: the
+   *  generic search only (the oracle the procedures are tested against). */
+  procedures?: boolean;
   /** Names the source of a history position in error messages (file:line). */
   locate?: Locate;
 }
 
 export const DEFAULT_TIME_LIMIT_S = 60;
 export const DEFAULT_MEMORY_LIMIT_MB = 1024;
-const FIRST_QUOTA = 20_000;
+const FIRST_QUOTA = 2_000;
 /** Shrinking a violation may take this share of the remaining time (at least MIN_SHRINK_MS): a verdict
  *  found in 100 ms should not wait a minute for a prettier counterexample. */
 const SHRINK_SHARE = 0.2, MIN_SHRINK_MS = 2000;
@@ -51,12 +59,14 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
   const budget = budgetFrom(opts, started);
   const prepared = prepareHistory(model, history, opts.locate);
   opts.memory?.assertFits(() => `after reading the ${history.length} records and pairing them into ${prepared.total} operations`);
-  const details: LinearizabilityResult['details'] = { model: model.name, ops: prepared.total, elapsedMs: 0 };
-  const progress = searchPartitions(model, prepared.partitions, budget);
+  const progress = decidePartitions(model, prepared.partitions, budget, opts.procedures !== false);
+  const details: LinearizabilityResult['details'] = {
+    model: model.name, ops: prepared.total, method: methodOf(model, progress), elapsedMs: round(performance.now() - started),
+  };
+  if (Object.keys(progress.methods).length > 1) details.methods = progress.methods;
   const keyed = prepared.partitions.size > 1 || (prepared.partitions.size === 1 && !prepared.partitions.has(''));
   if (model.partitionKey) details.partitions = { total: prepared.partitions.size, done: progress.done };
   const finish = (valid: CheckResult['valid'], summary: string, violations?: CheckResult['violations']): LinearizabilityResult => {
-    details.elapsedMs = round(performance.now() - started);
     details.peakRssMb = peakRssMb();
     return { checker: 'linearizable', valid, summary, ...(violations ? { violations } : {}), details };
   };
@@ -66,41 +76,60 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
     const scope = keyed ? ` over ${n} independent key${n === 1 ? '' : 's'}` : '';
     return finish(true, `linearizable: all ${prepared.total} operations${scope} have a valid order (${model.name})`);
   }
-  const { key, ops, out } = stopped;
-  const prefix = out.longestPrefix.map((id) => ops[id].op.invokeIndex);
-  if (out.result === 'unknown') {
-    const reason = out.reason === 'steps' ? 'time' : out.reason;
+  const { key, ops } = stopped;
+  const prefix = stopped.longestPrefix.map((id) => ops[id].op.invokeIndex);
+  if (stopped.reason) {
+    const reason = stopped.reason === 'steps' ? 'time' : stopped.reason;
     const note = budgetNote(reason, opts, progress.done, prepared.partitions.size, prefix.length, ops.length, key);
     details.budget = { reason, explored: progress.explored, note };
     details.search = { key, longestPrefix: prefix };
     return finish('unknown', `unknown: ${note}`);
   }
   if (details.partitions) details.partitions.failed = [key];
-  const breaking = breakingOp(model, ops, budget);
-  const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, out.longestPrefix)];
-  details.search = { key, longestPrefix: prefix, failingOp: failing?.op.invokeIndex ?? -1 };
-  const keyName = keyed ? key : undefined;
-  const shrunk = opts.minimize === false || !failing ? undefined : counterexample(model, ops, failing, budget, history, keyName);
-  const cx = shrunk?.cx;
-  if (cx) details.counterexample = cx;
-  const summary = violationSummary(model, cx, failing, keyName, shrunk?.aboutOrder ?? true);
+  const explaining = performance.now();
+  const violation = explainViolation(model, stopped, budget, history, opts, keyed ? key : undefined);
+  details.search = { key, longestPrefix: violation.longestPrefix, failingOp: violation.failing?.op.invokeIndex ?? -1 };
+  if (violation.cx) details.counterexample = violation.cx;
+  details.counterexampleMs = round(performance.now() - explaining);
+  const { cx, failing } = violation;
+  const summary = violationSummary(model, cx, failing, keyed ? key : undefined, violation.aboutOrder);
   return finish(false, summary, [{ message: summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] }]);
 }
+
+/** The partition that ended the check early: illegal, or (with `reason`) out of budget. */
+interface Stopped { key: string; ops: CheckOp[]; method: Method; longestPrefix: number[]; reason?: 'time' | 'memory' | 'steps' }
 
 interface Progress {
   done: number;
   explored: number;
-  /** The partition that ended the check early: illegal, or out of budget. */
-  stopped?: { key: string; ops: CheckOp[]; out: Exclude<SearchOutcome, { result: 'ok' }> };
+  /** Partitions decided, by method. */
+  methods: Partial<Record<Method, number>>;
+  stopped?: Stopped;
 }
 
-/** Partitions take turns with a step quota that doubles per round, so an easy violation in one key
- *  is found before a hard key exhausts the budget (Porcupine gets the same effect by running them in
- *  parallel). The first illegal partition, or the budget running out, stops the rest. */
-function searchPartitions(model: Model, partitions: Map<string, CheckOp[]>, budget: SearchBudget): Progress {
-  const progress: Progress = { done: 0, explored: 0 };
+function methodOf(model: Model, progress: Progress): string {
+  if (progress.stopped) return progress.stopped.method;
+  const used = Object.keys(progress.methods).sort();
+  return used.length ? used.join('+') : procedureFor(model)?.method ?? 'search';
+}
+
+/** Partitions a decision procedure handles are decided first (each in polynomial time); the rest are
+ *  searched. Searches take turns with a step quota that doubles per round, so an easy violation in
+ *  one key is found before a hard key exhausts the budget (Porcupine gets the same effect by running
+ *  them in parallel). The first illegal partition, or the budget running out, stops the rest. */
+function decidePartitions(model: Model, partitions: Map<string, CheckOp[]>, budget: SearchBudget, procedures: boolean): Progress {
+  const progress: Progress = { done: 0, explored: 0, methods: {} };
+  const count = (method: Method): void => { progress.methods[method] = (progress.methods[method] ?? 0) + 1; };
+  let pending: string[] = [];
+  for (const [key, ops] of partitions) {
+    const decided = procedures ? decideByProcedure(model, ops) : null;
+    if (!decided) { pending.push(key); continue; }
+    count(decided.method);
+    if (!decided.verdict) { progress.stopped = { key, ops, method: decided.method, longestPrefix: [] }; return progress; }
+    progress.done++;
+  }
   const searches = new Map<string, LinearizationSearch>();
-  let pending = [...partitions.keys()], quota = FIRST_QUOTA;
+  let quota = FIRST_QUOTA;
   while (pending.length > 0) {
     const next: string[] = [];
     for (const key of pending) {
@@ -110,7 +139,11 @@ function searchPartitions(model: Model, partitions: Map<string, CheckOp[]>, budg
       progress.explored += out.explored;
       if (out.result === 'unknown' && out.reason === 'steps') { searches.set(key, search); next.push(key); continue; }
       searches.delete(key);
-      if (out.result !== 'ok') { progress.stopped = { key, ops, out }; return progress; }
+      count('search');
+      if (out.result !== 'ok') {
+        progress.stopped = { key, ops, method: 'search', longestPrefix: out.longestPrefix, ...(out.result === 'unknown' ? { reason: out.reason } : {}) };
+        return progress;
+      }
       progress.done++;
     }
     pending = next;
@@ -119,10 +152,36 @@ function searchPartitions(model: Model, partitions: Map<string, CheckOp[]>, budg
   return progress;
 }
 
-function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], key?: string): { cx: Counterexample; aboutOrder: boolean } {
+interface Explained { failing?: CheckOp; longestPrefix: number[]; cx?: Counterexample; aboutOrder: boolean }
+
+/** After the verdict: where the history breaks (the completion after which no order exists), the
+ *  longest linearizable prefix before it, and (unless disabled) the shrunk counterexample. */
+function explainViolation(model: Model, stopped: Stopped, budget: SearchBudget, history: readonly Op[], opts: LinearizabilityOptions, key?: string): Explained {
+  const { ops } = stopped;
+  const judge: Judge = (sub) => decide(model, sub, budget, opts.procedures !== false).verdict;
+  const breaking = breakingOp(judge, ops);
+  const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, stopped.longestPrefix)];
+  const longestPrefix = (failing && stopped.method !== 'search' ? linearizedBefore(model, ops, failing) : stopped.longestPrefix).map((id) => ops[id].op.invokeIndex);
+  if (opts.minimize === false || !failing) return { failing, longestPrefix, aboutOrder: true };
+  const { cx, aboutOrder } = counterexample(model, ops, failing, budget, history, opts.procedures !== false, key);
+  return { failing, longestPrefix, cx, aboutOrder };
+}
+
+/** Op ids of a linearization of everything that completed before `failing` did, as the procedure
+ *  found it (the longest linearizable prefix of a partition a procedure decided). */
+function linearizedBefore(model: Model, ops: readonly CheckOp[], failing: CheckOp): number[] {
+  const before = prefixAt(ops, failing.ret - 0.5);
+  const decided = decideByProcedure(model, before);
+  if (!decided?.order) return [];
+  const ids = new Map(ops.map((op, id) => [op.op, id]));
+  return decided.order.map((i) => ids.get(before[i].op)!);
+}
+
+function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], procedures: boolean, key?: string): { cx: Counterexample; aboutOrder: boolean } {
   const now = performance.now();
   const deadline = Math.min(budget.deadline, now + Math.max(MIN_SHRINK_MS, (budget.deadline - now) * SHRINK_SHARE));
-  const { ops: small, aboutOrder } = shrink(model, ops, failing, { ...budget, deadline });
+  const judge: Judge = (sub) => decide(model, sub, { ...budget, deadline }, procedures).verdict;
+  const { ops: small, aboutOrder } = shrink(judge, ops, failing, deadline);
   const why = explain(model, small);
   const cx: Counterexample = { ops: recordsOf(small, history), longestPrefix: why.longestPrefix, failingOp: failing.op.invokeIndex, candidates: why.candidates };
   if (key !== undefined) cx.key = key;

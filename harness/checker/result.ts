@@ -67,7 +67,15 @@ export interface Counterexample {
 export interface LinearizabilityDetails {
   model: string;
   ops: number;
+  /** What decided the verdict: a decision procedure ('set-inclusion', 'queue-schedule',
+   *  'unique-writes') or 'search'; several joined by '+' when partitions were decided differently. */
+  method: string;
+  /** Partitions decided by each method, when more than one was used. */
+  methods?: Record<string, number>;
+  /** Time to the verdict (the counterexample is computed afterwards: counterexampleMs). */
   elapsedMs: number;
+  /** Time spent locating and shrinking the violation after the verdict. */
+  counterexampleMs?: number;
   peakRssMb?: number;
   /** Independent sub-histories (keys) checked / in total. */
   partitions?: { total: number; done: number; failed?: string[] };

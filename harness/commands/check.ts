@@ -109,8 +109,10 @@ function jsonBody(result: LinearizabilityResult, file: string, format: HistoryFo
     file,
     format,
     ops: details.ops,
+    method: details.method,
     parseMs: Math.round(parseMs * 10) / 10,
     elapsedMs: details.elapsedMs,
+    ...(details.counterexampleMs !== undefined ? { counterexampleMs: details.counterexampleMs } : {}),
     peakRssMb: peakRssMb(),
     summary: result.summary,
     ...(details.partitions ? { partitions: details.partitions } : {}),
@@ -122,7 +124,8 @@ function jsonBody(result: LinearizabilityResult, file: string, format: HistoryFo
 }
 
 function printHuman(result: LinearizabilityResult, file: string, body: Record<string, unknown>): void {
-  console.log(`${verdictWord(result.valid).toUpperCase()}  ${file}  (${body.ops} ops, model ${body.model}, checked in ${body.elapsedMs} ms, peak ${body.peakRssMb} MB)`);
+  const cx = body.counterexampleMs !== undefined ? `, counterexample in ${body.counterexampleMs} ms` : '';
+  console.log(`${verdictWord(result.valid).toUpperCase()}  ${file}  (${body.ops} ops, model ${body.model}, decided by ${body.method} in ${body.elapsedMs} ms${cx}, peak ${body.peakRssMb} MB)`);
   console.log(result.summary);
   if (result.details.counterexample) console.log(`\n${renderCounterexample(result.details.counterexample)}`);
 }
