@@ -6,7 +6,11 @@
 // looks wrong), so an op is removed only when, without it, (1) the history still breaks exactly at
 // that same completion, and (2) the failing op would fit if it could take effect at any other moment
 // — the violation stays one of ordering, not a read of a value nobody wrote. (When the failing op fits
-// nowhere even in the full history, only (1) applies.) The result is 1-minimal under that rule.
+// nowhere even in the full history, only (1) applies.) Where the judge can afford it (a decision
+// procedure), also (3): when the history shows a violation of real-time order only (it is
+// linearizable once every op is made concurrent with every other), so must what is kept — dropping
+// the enqueue of a value dequeued too early must not turn the violation into "dequeued a value nobody
+// enqueued". The result is 1-minimal under these rules.
 // Every re-check goes to a `Judge` the caller gives: the model's decision procedure where the
 // sub-history qualifies (so shrinking stays polynomial on the histories only a procedure can decide),
 // the search otherwise. Re-checks stop at the caller's deadline; shrinking then keeps what it has.
@@ -55,34 +59,79 @@ function breaksAt(judge: Judge, ops: readonly CheckOp[], failing: CheckOp): Verd
   return judge(prefixAt(ops, failing.ret - 0.5));
 }
 
-/** Shrinks a failing partition (see the module comment) by delta debugging: drop chunks of ops, far
- *  from the failure first, halving the chunk size whenever no chunk can go, down to single ops, until
- *  no single op can go. Returns the ops kept (those running at the breaking point with unknown outcome)
- *  and whether the failing op would fit at some other moment (false: its result fits nowhere). */
-export function shrink(judge: Judge, ops: readonly CheckOp[], failing: CheckOp, deadline: number): { ops: CheckOp[]; aboutOrder: boolean } {
-  const start = prefixAt(ops, failing.ret);
-  const aboutOrder = placeableAnywhere(judge, start, failing) === true;
-  return { ops: deltaDebug(judge, start, failing, aboutOrder, deadline), aboutOrder };
+export interface ShrinkOptions {
+  deadline: number;
+  /** Rule (3): keep a violation of real-time order one of real-time order. */
+  keepOrder?: boolean;
+  /** Ops (indices into the ops at the breaking point) dropped or kept together; default each alone. */
+  units?: (ops: readonly CheckOp[]) => number[][];
+  /** The sub-history the model sees once the other ops are gone; default the ops themselves. */
+  project?: (kept: readonly CheckOp[], all: readonly CheckOp[]) => CheckOp[];
 }
 
-function deltaDebug(judge: Judge, start: CheckOp[], failing: CheckOp, aboutOrder: boolean, deadline: number): CheckOp[] {
-  const removable = (without: readonly CheckOp[]): boolean =>
-    breaksAt(judge, without, failing) === true && (!aboutOrder || placeableAnywhere(judge, without, failing) === true);
-  const distance = (op: CheckOp): number => Math.abs(op.call - failing.call);
-  let current = start;
-  let chunk = Math.max(1, current.length >> 1);
-  for (;;) {
-    const order = current.filter((op) => op.op !== failing.op).sort((a, b) => distance(b) - distance(a));
-    let changed = false;
-    for (let i = 0; i < order.length; i += chunk) {
-      if (performance.now() > deadline) return current;
-      const drop = new Set(order.slice(i, i + chunk));
-      const without = current.filter((op) => !drop.has(op));
-      if (without.length < current.length && removable(without)) { current = without; changed = true; }
+/** Shrinks a failing partition (see the module comment). Returns the ops kept (those running at the
+ *  breaking point with unknown outcome, projected if the options say so) and whether the failing op
+ *  would fit at some other moment (false: its result fits nowhere). */
+export function shrink(judge: Judge, ops: readonly CheckOp[], failing: CheckOp, opts: ShrinkOptions): { ops: CheckOp[]; aboutOrder: boolean } {
+  const start = prefixAt(ops, failing.ret);
+  const view = (kept: readonly CheckOp[]): CheckOp[] => (opts.project ? opts.project(kept, start) : [...kept]);
+  const aboutOrder = placeableAnywhere(judge, start, failing) === true;
+  const orderOnly = opts.keepOrder === true && judge(concurrent(start)) === true;
+  const shows = (kept: readonly CheckOp[]): boolean => {
+    const seen = view(kept);
+    return breaksAt(judge, seen, failing) === true
+      && (!aboutOrder || placeableAnywhere(judge, seen, failing) === true)
+      && (!orderOnly || judge(concurrent(seen)) === true);
+  };
+  const units = (opts.units ? opts.units(start) : start.map((_, i) => [i])).map((ids) => ids.map((i) => start[i]).filter((op) => op.op !== failing.op)).filter((u) => u.length > 0);
+  return { ops: view(reduce(start, failing, units, shows, opts.deadline)), aboutOrder };
+}
+
+/** Binary reduction over units, O(k log n) checks for k units kept. Units are ranked by their op
+ *  nearest to the failing op. Invariant: the units required so far plus the candidates left show the
+ *  violation. Each round finds, by galloping then binary search, the shortest run of candidates that
+ *  still shows it with the required units: its last unit is needed and joins them, the candidates
+ *  after it go. A
+ *  last pass drops any single unit that turns out not to be needed after all (1-minimality). */
+function reduce(start: readonly CheckOp[], failing: CheckOp, units: CheckOp[][], shows: (kept: readonly CheckOp[]) => boolean, deadline: number): CheckOp[] {
+  const distance = (unit: readonly CheckOp[]): number => Math.min(...unit.map((op) => Math.abs(op.call - failing.call)));
+  let required: CheckOp[][] = [];
+  let candidates = units.map((u) => ({ u, d: distance(u) })).sort((a, b) => a.d - b.d).map((c) => c.u);
+  const kept = (extra: readonly CheckOp[][]): CheckOp[] => {
+    const keep = new Set([...required, ...extra].flat());
+    return start.filter((op) => op.op === failing.op || keep.has(op));
+  };
+  const late = (): boolean => performance.now() > deadline;
+  while (candidates.length > 0 && !shows(kept([]))) {
+    // Gallop out from the nearest candidates (the ones needed are usually close), then bisect.
+    let lo = 0, hi = 1;
+    while (hi < candidates.length && !shows(kept(candidates.slice(0, hi)))) {
+      if (late()) return kept(candidates);
+      lo = hi;
+      hi = Math.min(candidates.length, hi * 2);
     }
-    if (!changed && chunk === 1) return current;
-    if (!changed) chunk = Math.max(1, chunk >> 1);
+    while (hi - lo > 1) {
+      if (late()) return kept(candidates.slice(0, hi));
+      const mid = (lo + hi) >> 1;
+      if (shows(kept(candidates.slice(0, mid)))) hi = mid; else lo = mid;
+    }
+    required.push(candidates[hi - 1]);
+    candidates = candidates.slice(0, hi - 1);
   }
+  for (let changed = true; changed && !late();) {
+    changed = false;
+    for (const unit of [...required]) {
+      const saved = required;
+      required = required.filter((u) => u !== unit);
+      if (shows(kept([]))) changed = true; else required = saved;
+    }
+  }
+  return kept([]);
+}
+
+/** The same ops with real-time order dropped: every invoke before every completion. */
+function concurrent(ops: readonly CheckOp[]): CheckOp[] {
+  return ops.map((op, i) => ({ ...op, call: i, ret: op.ret === Infinity ? Infinity : ops.length + i }));
 }
 
 /** Whether the history becomes linearizable when the failing op may take effect at any point (before
@@ -157,5 +206,6 @@ export function recordsOf(ops: readonly CheckOp[], history: readonly Op[]): Op[]
     wanted.add(op.op.invokeIndex);
     if (op.op.completeIndex >= 0 && (op.ret !== Infinity || op.op.type === 'info')) wanted.add(op.op.completeIndex);
   }
-  return history.filter((op) => wanted.has(op.index));
+  const shown = new Map(ops.filter((op) => op.shown !== undefined).map((op) => [op.op.completeIndex, op.shown]));
+  return history.filter((op) => wanted.has(op.index)).map((op) => (shown.has(op.index) ? { ...op, value: shown.get(op.index) } : op));
 }

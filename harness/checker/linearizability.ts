@@ -163,7 +163,10 @@ function explainViolation(model: Model, stopped: Stopped, budget: SearchBudget, 
   const failing = ops[breaking >= 0 ? breaking : blockingOp(ops, stopped.longestPrefix)];
   const longestPrefix = (failing && stopped.method !== 'search' ? linearizedBefore(model, ops, failing) : stopped.longestPrefix).map((id) => ops[id].op.invokeIndex);
   if (opts.minimize === false || !failing) return { failing, longestPrefix, aboutOrder: true };
-  const { cx, aboutOrder } = counterexample(model, ops, failing, budget, history, opts.procedures !== false, key);
+  const procedures = opts.procedures !== false;
+  // Rule (3) of the shrinker needs histories with real time dropped decided quickly: a procedure can.
+  const keepOrder = procedures && stopped.method !== 'search';
+  const { cx, aboutOrder } = counterexample(model, ops, failing, budget, history, { procedures, keepOrder }, key);
   return { failing, longestPrefix, cx, aboutOrder };
 }
 
@@ -177,11 +180,14 @@ function linearizedBefore(model: Model, ops: readonly CheckOp[], failing: CheckO
   return decided.order.map((i) => ids.get(before[i].op)!);
 }
 
-function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], procedures: boolean, key?: string): { cx: Counterexample; aboutOrder: boolean } {
+function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], how: { procedures: boolean; keepOrder: boolean }, key?: string): { cx: Counterexample; aboutOrder: boolean } {
   const now = performance.now();
   const deadline = Math.min(budget.deadline, now + Math.max(MIN_SHRINK_MS, (budget.deadline - now) * SHRINK_SHARE));
-  const judge: Judge = (sub) => decide(model, sub, { ...budget, deadline }, procedures).verdict;
-  const { ops: small, aboutOrder } = shrink(judge, ops, failing, deadline);
+  const judge: Judge = (sub) => decide(model, sub, { ...budget, deadline }, how.procedures).verdict;
+  const procedure = how.keepOrder ? procedureFor(model) : undefined;
+  const { ops: small, aboutOrder } = shrink(judge, ops, failing, {
+    deadline, keepOrder: how.keepOrder, units: procedure?.units?.bind(procedure), project: procedure?.project?.bind(procedure),
+  });
   const why = explain(model, small);
   const cx: Counterexample = { ops: recordsOf(small, history), longestPrefix: why.longestPrefix, failingOp: failing.op.invokeIndex, candidates: why.candidates };
   if (key !== undefined) cx.key = key;

@@ -13,6 +13,9 @@ import type { SearchOp } from './search.ts';
 export interface CheckOp extends SearchOp {
   op: PairedOp;
   readOnly: boolean;
+  /** Set when a counterexample shows this op's completion with a value other than the recorded one
+   *  (a set read projected onto the counterexample's values). */
+  shown?: unknown;
 }
 
 export interface PreparedHistory {

@@ -23,4 +23,11 @@ export interface DecisionProcedure {
   /** Replays `order` with the model's semantics: true when every op returns what it returned. Kept
    *  apart from `decide` (and simpler than it) so that a mistake in one is caught by the other. */
   replay(ops: readonly CheckOp[], order: readonly number[]): boolean;
+  /** Shrinking support: groups of op ids that a counterexample keeps or drops together (the enqueue
+   *  and dequeue of one value), so that dropping ops never invents a violation. Default: each op alone. */
+  units?(ops: readonly CheckOp[]): number[][];
+  /** Shrinking support: the sub-history `kept` of `all` as the model sees it once the other ops are
+   *  gone (a set read keeps only the values added in `kept`). A linearizable history projects to a
+   *  linearizable one, so a projection that is not linearizable is a witness for the whole. */
+  project?(kept: readonly CheckOp[], all: readonly CheckOp[]): CheckOp[];
 }

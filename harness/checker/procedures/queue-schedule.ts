@@ -63,6 +63,17 @@ export const queueSchedule: DecisionProcedure = {
     }
     return true;
   },
+  units(ops) {
+    const byValue = new Map<Value, number[]>(), alone: number[][] = [];
+    ops.forEach((op, id) => {
+      const input = op.input as QueueInput;
+      const v = input.f === 'enqueue' ? input.value : op.output === UNKNOWN ? null : (op.output as Value);
+      if (v === null) { alone.push([id]); return; }
+      const unit = byValue.get(v);
+      if (unit) unit.push(id); else byValue.set(v, [id]);
+    });
+    return [...byValue.values(), ...alone];
+  },
 };
 
 /** Sorts ops into items, empty dequeues and wildcards; finds the violations visible per value (a value
@@ -140,6 +151,8 @@ class Schedule {
   private readonly emptiesByCall: number[];
   private emptyAt = 0;
   private readonly byFirstRet: number[];
+  /** Items before this position in byFirstRet are all enqueued (the closure scan starts here). */
+  private closedAt = 0;
   private threshold = Infinity;
   private stale = true;
 
@@ -283,7 +296,8 @@ class Schedule {
       }
     };
     for (let k = this.head; k < this.queue.length; k++) take(this.queue[k]);
-    for (let k = 0; k < this.byFirstRet.length && this.firstRet(this.byFirstRet[k]) < t; k++) {
+    while (this.closedAt < this.byFirstRet.length && this.enqueued[this.byFirstRet[this.closedAt]]) this.closedAt++;
+    for (let k = this.closedAt; k < this.byFirstRet.length && this.firstRet(this.byFirstRet[k]) < t; k++) {
       if (!this.enqueued[this.byFirstRet[k]]) take(this.byFirstRet[k]);
     }
     this.threshold = t;

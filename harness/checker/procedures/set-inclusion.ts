@@ -59,6 +59,15 @@ export const setInclusion: DecisionProcedure = {
     }
     return true;
   },
+  project(kept, all) {
+    const added = (ops: readonly CheckOp[]): Set<Value> => new Set(ops.filter((op) => (op.input as SetInput).f === 'add').map((op) => (op.input as SetInput).value));
+    const anywhere = added(all), here = added(kept);
+    return kept.map((op) => {
+      if ((op.input as SetInput).f !== 'read' || op.output === UNKNOWN) return op;
+      const values = seen(op).filter((v) => here.has(v) || !anywhere.has(v));
+      return values.length === seen(op).length ? op : { ...op, output: values, shown: values };
+    });
+  },
 };
 
 const seen = (op: CheckOp): readonly Value[] => (op.output ?? []) as readonly Value[];
