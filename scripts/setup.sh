@@ -10,6 +10,7 @@ if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.jso
 else
   npm ci --no-audit --no-fund
 fi
+[ -f dist/BUILD.json ] || npm run build # npm ci builds it (prepare); a kept node_modules may predate it
 if [ "${FL_SKIP_DOCKER:-0}" != 1 ]; then
   bash docker/setup.sh
 fi

@@ -132,7 +132,8 @@ function printHuman(result: LinearizabilityResult, file: string, body: Record<st
 
 /** The HTML report is built in reports/report.ts by the reports work; load it only when asked for. */
 async function writeReport(outPath: string, file: string, model: string, result: LinearizabilityResult, history: Op[]): Promise<void> {
-  const path = new URL('../../reports/report.ts', import.meta.url);
+  const compiled = import.meta.url.endsWith('.js'); // dist/ (see bin/faultline.js) holds report.js
+  const path = new URL(`../../reports/report.${compiled ? 'js' : 'ts'}`, import.meta.url);
   if (!existsSync(path)) throw new UsageError('--report: HTML reports are not available in this build (reports/report.ts is missing)');
   const mod = (await import(path.href)) as { writeCheckReport?: (args: { file: string; model: string; history: Op[]; result: CheckResult; outPath: string }) => unknown };
   if (typeof mod.writeCheckReport !== 'function') throw new UsageError('--report: reports/report.ts does not export writeCheckReport yet');
