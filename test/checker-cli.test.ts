@@ -40,7 +40,8 @@ describe('faultline check (CLI)', function () {
     assert.equal(body.model, 'cas-register');
     assert.equal(body.format, 'etcd-log');
     assert.equal(body.ops, 85);
-    for (const k of ['parseMs', 'elapsedMs', 'peakRssMb']) assert.equal(typeof body[k], 'number', k);
+    assert.equal(body.method, 'search', 'etcd writes repeat values: no procedure applies');
+    for (const k of ['parseMs', 'elapsedMs', 'counterexampleMs', 'peakRssMb']) assert.equal(typeof body[k], 'number', k);
     assert.ok(body.counterexample.ops.length >= 2);
   });
 
