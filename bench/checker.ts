@@ -19,13 +19,13 @@ const REFERENCE_MS: Record<string, number> = {
 };
 const MEMORY_GOAL_MB = 200, TOTAL_GOAL_MS = 1000, BIG_GOAL_MS = 5000;
 
-interface Row {
-  file: string; model: string; verdict: string; ops: number; parseMs: number; firstMs: number; bestMs: number;
+export interface Row {
+  file: string; model: string; method: string; verdict: string; ops: number; parseMs: number; firstMs: number; bestMs: number;
   counterexampleMs?: number; counterexampleOps?: number; peakRssMb: number; expected?: string;
 }
 
-function runWorker(jobs: unknown[], runs: number): Row[] {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER, JSON.stringify({ jobs, runs })], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20, timeout: 600_000 });
+export function runWorker(jobs: unknown[], runs: number, timeoutMs = 600_000): Row[] {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER, JSON.stringify({ jobs, runs })], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20, timeout: timeoutMs });
   if (r.status !== 0) throw new Error(`checker worker failed: ${r.stderr || r.error?.message}`);
   return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as Row);
 }

@@ -30,6 +30,9 @@ export interface LinearizabilityOptions {
   memory?: MemoryCeiling;
   /** Shrink a violation into a minimal counterexample (default true). */
   minimize?: boolean;
+  /** Locate a violation at all (default true): false returns the verdict alone, without the failing
+   *  op, the counterexample or their cost. */
+  explain?: boolean;
   /** Use the model's decision procedure where a partition qualifies (default true); false: the
    *  generic search only (the oracle the procedures are tested against). */
   procedures?: boolean;
@@ -86,6 +89,10 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
     return finish('unknown', `unknown: ${note}`);
   }
   if (details.partitions) details.partitions.failed = [key];
+  if (opts.explain === false) {
+    const summary = `not linearizable${keyed ? ` on key ${JSON.stringify(key)}` : ''}: no order of the operations is valid (${stopped.method}; not located: explain off)`;
+    return finish(false, summary, [{ message: summary }]);
+  }
   const explaining = performance.now();
   const violation = explainViolation(model, stopped, budget, history, opts, keyed ? key : undefined);
   details.search = { key, longestPrefix: violation.longestPrefix, failingOp: violation.failing?.op.invokeIndex ?? -1 };

@@ -178,11 +178,13 @@ function plant(model: GeneratedModel, kind: string, history: Op[], rng: Rng): bo
       return true;
     }
     const adds = ok.filter((p) => p.done.f === 'add');
-    const stale = reads.flatMap((r) => adds.filter((a) => precedes(a, r)).map((a) => ({ r, a })));
-    const pick = choose(stale);
-    if (!pick) return false;
-    pick.r.done.value = (pick.r.done.value as number[]).filter((v) => v !== pick.a.inv.value);
-    return true;
+    for (let attempt = 0; attempt < 300 && reads.length; attempt++) {
+      const r = choose(reads)!, a = choose(adds.filter((add) => precedes(add, r)));
+      if (!a) continue;
+      r.done.value = (r.done.value as number[]).filter((v) => v !== a.inv.value);
+      return true;
+    }
+    return false;
   }
   if (model === 'fifo-queue') return plantQueue(kind, all, ok, precedes, choose);
   return plantRegister(kind, ok, precedes, choose);
@@ -239,10 +241,13 @@ function plantRegister(kind: string, ok: Pair[], precedes: (a: Pair, b: Pair) =>
     return true;
   }
   if (kind === 'future-read') {
-    const pick = choose(reads.flatMap((r) => writers.filter((w) => precedes(r, w)).map((w) => ({ r, w }))));
-    if (!pick) return false;
-    pick.r.done.value = valueOf(pick.w);
-    return true;
+    for (let attempt = 0; attempt < 300 && reads.length; attempt++) {
+      const r = choose(reads)!, w = choose(writers.filter((x) => precedes(r, x)));
+      if (!w) continue;
+      r.done.value = valueOf(w);
+      return true;
+    }
+    return false;
   }
   for (let attempt = 0; attempt < 300 && reads.length; attempt++) {
     const r = choose(reads)!;

@@ -8,9 +8,14 @@ type Value = null | number | string | boolean;
 type SetState = readonly Value[];
 export interface SetInput { f: 'add' | 'read'; value: Value }
 
+/** A total order on canonical values: by type (nil, booleans, numbers, strings), then by value.
+ *  Compares without building strings: reads of large sets sort thousands of values. */
+const TYPE_RANK: Record<string, number> = { object: 0, boolean: 1, number: 2, string: 3 };
 const order = (a: Value, b: Value): number => {
-  const ka = `${typeof a}:${String(a)}`, kb = `${typeof b}:${String(b)}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  if (a === b) return 0;
+  const ta = typeof a, tb = typeof b;
+  if (ta !== tb) return TYPE_RANK[ta] - TYPE_RANK[tb];
+  return (a as number | string) < (b as number | string) ? -1 : 1;
 };
 const same = (a: SetState, b: SetState): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -23,7 +28,8 @@ export const set: Model<SetState, SetInput, SetState | null> = {
     if (op.f === 'add') return { input: { f: 'add', value: canonical(op.invokeValue) }, output: null };
     const v = op.value;
     if (v !== null && v !== undefined && !Array.isArray(v)) throw new Error(`set read must return a list, got ${show(v)}`);
-    const values = v ? [...new Set((v as unknown[]).map(canonical))].sort(order) : [];
+    const listed = v ? (v as unknown[]).map(canonical) : [];
+    const values = listed.every((x, i) => i === 0 || order(listed[i - 1], x) < 0) ? listed : [...new Set(listed)].sort(order);
     return { input: { f: 'read', value: null }, output: values };
   },
   step(state, input, output) {

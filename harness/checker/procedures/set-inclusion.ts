@@ -77,20 +77,18 @@ const seen = (op: CheckOp): readonly Value[] => (op.output ?? []) as readonly Va
 function classify(ops: readonly CheckOp[], reads: readonly number[]): Layout | Extract<Decision, { valid: false }> {
   const bySize = [...reads].sort((a, b) => seen(ops[a]).length - seen(ops[b]).length);
   const classes: number[][] = [], fresh: Value[][] = [], entry = new Map<Value, number>();
-  let previous: ReadonlySet<Value> = new Set(), previousRead = -1;
+  let previousRead = -1;
   for (const id of bySize) {
     const values = seen(ops[id]);
-    if (previousRead >= 0 && values.length === seen(ops[previousRead]).length && values.every((v) => previous.has(v))) {
-      classes[classes.length - 1].push(id);
-      continue;
-    }
-    const current = new Set(values);
-    for (const v of previous) if (!current.has(v)) return incomparable(ops, id, previousRead);
-    const added = values.filter((v) => !previous.has(v));
+    // Every value seen so far is in `entry`: the previous class is contained in this read's result
+    // iff all of it is among this result's values that were seen before.
+    const added = values.filter((v) => !entry.has(v));
+    const size = previousRead < 0 ? 0 : seen(ops[previousRead]).length;
+    if (values.length - added.length !== size) return incomparable(ops, id, previousRead);
+    if (added.length === 0 && classes.length > 0) { classes[classes.length - 1].push(id); continue; }
     for (const v of added) entry.set(v, classes.length);
     classes.push([id]);
     fresh.push(added);
-    previous = current;
     previousRead = id;
   }
   return { classes, fresh, entry };
