@@ -1,6 +1,9 @@
 // FIFO queue with distinct enqueued values (none nil): decided by building one linearization
-// greedily, op by op, where every choice is one that cannot lose (the violation patterns of Henzinger
-// et al. 2013 and Bouajjani, Emmi, Enea & Hamza 2015 are exactly the ways this construction gets stuck).
+// greedily, op by op, making only choices that cannot lose. Where it gets stuck, the history shows
+// one of the queue violations characterised by Henzinger, Sezgin & Vafeiadis (CONCUR 2013) and
+// Bouajjani, Emmi, Enea & Hamza (ICALP 2015): a value dequeued twice or never enqueued, FIFO order
+// inverted, or an empty dequeue while some value must be in the queue; the argument below extends
+// them to ops with unknown outcome.
 //
 // Why it is exact. With distinct values a linearization is determined by the order π in which values
 // are enqueued: they are dequeued in the same order, values never dequeued come after all dequeued
@@ -10,20 +13,22 @@
 // invoked while the queue is empty (it changes nothing); and let a dequeue with unknown outcome take
 // a head value nobody ever dequeued, as soon as one is invoked, when the queue must still drain for
 // other dequeues (the earliest-invoked such dequeue is the best one to use; taking nil or not taking
-// effect at all changes nothing). Otherwise an enqueue must come next. Value u must precede v in π
-// when u's enqueue completed before v's was invoked, or u's dequeue completed before v's dequeue (or
-// enqueue) was invoked; any order respecting these is realisable when there are no empty dequeues
-// (a cycle through the real-time order of the ops would need one of these pairs reversed). An empty
-// dequeue z splits π: every value forced before z (transitively, including values enqueued before a
-// value before z starts being dequeued) must be enqueued and dequeued before z; that set is a
-// threshold closure over the ops' completions and the earliest-invoked unplaced z is always the one
-// to serve first. So the next enqueue is one of a value in the current z's closure that no value
-// still to be enqueued must precede: values that will be dequeued first, then values never dequeued
-// (which then must be taken by a dequeue with unknown outcome: the next unused one in invoke order),
-// earliest enqueue completion first. If no move is possible the history is not linearizable.
+// effect at all changes nothing; an enqueue with unknown outcome whose value nobody dequeued is taken
+// not to have happened). Otherwise an enqueue must come next. Value u must precede v in π when u's
+// enqueue completed before v's was invoked, or u's dequeue completed before v's dequeue (or enqueue)
+// was invoked; without empty dequeues any order respecting these can be realised (a cycle through the
+// real-time order of the ops would need one of these pairs reversed). An empty dequeue z splits π:
+// every value forced before z (transitively, including values enqueued before a value before z starts
+// being dequeued) must be enqueued and dequeued before z; that set is a threshold closure over the
+// ops' completions, and the earliest-invoked unplaced z is always the one to serve first. So the next
+// enqueue is of a value in the current z's closure that no value still to be enqueued must precede:
+// values that will be dequeued first, then values never dequeued (each of which must then be taken
+// by a dequeue with unknown outcome: the next unused one in invoke order), earliest enqueue
+// completion first. If no move is possible the history is not linearizable.
 //
-// A "linearizable" answer is still replayed by the caller (certificate.ts). Histories with a value
-// enqueued twice or a nil enqueued are declined.
+// The argument is ours; the tests hold the procedure to the generic search on thousands of random
+// histories (test/checker-procedures.test.ts), and a "linearizable" answer is still replayed by the
+// caller (certificate.ts). Histories with a value enqueued twice or a nil enqueued are declined.
 import type { CheckOp } from '../prepared.ts';
 import { UNKNOWN } from '../models/model.ts';
 import type { QueueInput } from '../models/fifo-queue.ts';
