@@ -1,7 +1,8 @@
 // Checker bench section: every history with a known verdict in data/porcupine, plus a generated
 // 100,000-op history over 1,000 keys, each checked in a child process (bench/checker-worker.ts).
-// Prints verdict, ops, time and peak memory per file and a total line, against the Porcupine (Go)
-// reference figures for the same files.
+// Prints verdict, the method that decided it, ops, time to the verdict (first and best of the runs;
+// the counterexample is computed after the verdict and timed apart) and peak memory per file and a
+// total line, against the Porcupine (Go) reference figures for the same files.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,14 +34,14 @@ export function runWorker(jobs: unknown[], runs: number, timeoutMs = 600_000): R
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined ? '' : x.toFixed(digits));
 
 function printTable(rows: Row[]): void {
-  const header = ['file', 'model', 'verdict', 'ok', 'ops', 'first ms', 'best ms', 'porcupine ms', 'cx ms', 'cx ops', 'peak MB'];
+  const header = ['file', 'model', 'method', 'verdict', 'ok', 'ops', 'first ms', 'best ms', 'porcupine ms', 'cx ms', 'cx ops', 'peak MB'];
   const cells = rows.map((r) => [
-    r.file, r.model, r.verdict, r.expected === undefined ? '' : r.expected === r.verdict ? 'yes' : 'NO', String(r.ops),
+    r.file, r.model, r.method, r.verdict, r.expected === undefined ? '' : r.expected === r.verdict ? 'yes' : 'NO', String(r.ops),
     fmt(r.firstMs), fmt(r.bestMs), r.file.startsWith('etcd') || r.file.startsWith('kv') ? String(REFERENCE_MS[r.file] ?? '<4') : '',
     fmt(r.counterexampleMs), r.counterexampleOps === undefined ? '' : String(r.counterexampleOps), fmt(r.peakRssMb, 0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  for (const line of [header, ...cells]) console.log(line.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  for (const line of [header, ...cells]) console.log(line.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
 }
 
 function option(args: string[], name: string, fallback: number): number {
