@@ -70,8 +70,8 @@ export interface ShrinkOptions {
 }
 
 /** Shrinks a failing partition (see the module comment). Returns the ops kept (those running at the
- *  breaking point with unknown outcome, projected if the options say so) and whether the failing op
- *  would fit at some other moment (false: its result fits nowhere). */
+ *  breaking point with unknown outcome, projected if the options say so) and whether, in what is kept,
+ *  the failing op would fit at some other moment (false: its result fits nowhere). */
 export function shrink(judge: Judge, ops: readonly CheckOp[], failing: CheckOp, opts: ShrinkOptions): { ops: CheckOp[]; aboutOrder: boolean } {
   const start = prefixAt(ops, failing.ret);
   const view = (kept: readonly CheckOp[]): CheckOp[] => (opts.project ? opts.project(kept, start) : [...kept]);
@@ -84,7 +84,8 @@ export function shrink(judge: Judge, ops: readonly CheckOp[], failing: CheckOp, 
       && (!orderOnly || judge(concurrent(seen)) === true);
   };
   const units = (opts.units ? opts.units(start) : start.map((_, i) => [i])).map((ids) => ids.map((i) => start[i]).filter((op) => op.op !== failing.op)).filter((u) => u.length > 0);
-  return { ops: view(reduce(start, failing, units, shows, opts.deadline)), aboutOrder };
+  const kept = view(reduce(start, failing, units, shows, opts.deadline));
+  return { ops: kept, aboutOrder: aboutOrder || placeableAnywhere(judge, kept, failing) === true };
 }
 
 /** Binary reduction over units, O(k log n) checks for k units kept. Units are ranked by their op

@@ -89,6 +89,7 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
     return finish('unknown', `unknown: ${note}`);
   }
   if (details.partitions) details.partitions.failed = [key];
+  if (stopped.pattern) details.pattern = stopped.pattern;
   if (opts.explain === false) {
     const summary = `not linearizable${keyed ? ` on key ${JSON.stringify(key)}` : ''}: no order of the operations is valid (${stopped.method}; not located: explain off)`;
     return finish(false, summary, [{ message: summary }]);
@@ -104,7 +105,7 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
 }
 
 /** The partition that ended the check early: illegal, or (with `reason`) out of budget. */
-interface Stopped { key: string; ops: CheckOp[]; method: Method; longestPrefix: number[]; reason?: 'time' | 'memory' | 'steps' }
+interface Stopped { key: string; ops: CheckOp[]; method: Method; longestPrefix: number[]; reason?: 'time' | 'memory' | 'steps'; pattern?: string }
 
 interface Progress {
   done: number;
@@ -132,7 +133,7 @@ function decidePartitions(model: Model, partitions: Map<string, CheckOp[]>, budg
     const decided = procedures ? decideByProcedure(model, ops) : null;
     if (!decided) { pending.push(key); continue; }
     count(decided.method);
-    if (!decided.verdict) { progress.stopped = { key, ops, method: decided.method, longestPrefix: [] }; return progress; }
+    if (!decided.verdict) { progress.stopped = { key, ops, method: decided.method, longestPrefix: [], pattern: decided.pattern }; return progress; }
     progress.done++;
   }
   const searches = new Map<string, LinearizationSearch>();
@@ -173,8 +174,8 @@ function explainViolation(model: Model, stopped: Stopped, budget: SearchBudget, 
   const procedures = opts.procedures !== false;
   // Rule (3) of the shrinker needs histories with real time dropped decided quickly: a procedure can.
   const keepOrder = procedures && stopped.method !== 'search';
-  const { cx, aboutOrder } = counterexample(model, ops, failing, budget, history, { procedures, keepOrder }, key);
-  return { failing, longestPrefix, cx, aboutOrder };
+  const { cx, aboutOrder, shown } = counterexample(model, ops, failing, budget, history, { procedures, keepOrder }, key);
+  return { failing: shown, longestPrefix, cx, aboutOrder };
 }
 
 /** Op ids of a linearization of everything that completed before `failing` did, as the procedure
@@ -187,7 +188,9 @@ function linearizedBefore(model: Model, ops: readonly CheckOp[], failing: CheckO
   return decided.order.map((i) => ids.get(before[i].op)!);
 }
 
-function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], how: { procedures: boolean; keepOrder: boolean }, key?: string): { cx: Counterexample; aboutOrder: boolean } {
+/** The shrunk counterexample, whether its failing op is out of order (rather than impossible), and the
+ *  failing op as the counterexample shows it (a set read projected onto its values). */
+function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: SearchBudget, history: readonly Op[], how: { procedures: boolean; keepOrder: boolean }, key?: string): { cx: Counterexample; aboutOrder: boolean; shown: CheckOp } {
   const now = performance.now();
   const deadline = Math.min(budget.deadline, now + Math.max(MIN_SHRINK_MS, (budget.deadline - now) * SHRINK_SHARE));
   const judge: Judge = (sub) => decide(model, sub, { ...budget, deadline }, how.procedures).verdict;
@@ -198,7 +201,7 @@ function counterexample(model: Model, ops: CheckOp[], failing: CheckOp, budget: 
   const why = explain(model, small);
   const cx: Counterexample = { ops: recordsOf(small, history), longestPrefix: why.longestPrefix, failingOp: failing.op.invokeIndex, candidates: why.candidates };
   if (key !== undefined) cx.key = key;
-  return { cx, aboutOrder };
+  return { cx, aboutOrder, shown: small.find((op) => op.op === failing.op) ?? failing };
 }
 
 function violationSummary(model: Model, cx: Counterexample | undefined, failing: CheckOp | undefined, key: string | undefined, aboutOrder: boolean): string {

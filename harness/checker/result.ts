@@ -76,6 +76,8 @@ export interface LinearizabilityDetails {
   elapsedMs: number;
   /** Time spent locating and shrinking the violation after the verdict. */
   counterexampleMs?: number;
+  /** For a violation a decision procedure found: the rule that rules every order out, in a sentence. */
+  pattern?: string;
   peakRssMb?: number;
   /** Independent sub-histories (keys) checked / in total. */
   partitions?: { total: number; done: number; failed?: string[] };
