@@ -56,7 +56,7 @@ function printTable(lines: Line[]): boolean {
     ok &&= met;
     const f = (x: number): string => (Number.isNaN(x) ? '' : x.toFixed(1));
     return [model, `${scale}x`, String(ops), String(rows.length), String(rows.length - unknown), String(unknown), String(wrong), methods,
-      f(quantile(times, 0.5)), f(quantile(times, 0.99)), f(Math.max(...times)), f(quantile(cx, 0.5)), f(Math.max(...cx, NaN)), peak.toFixed(0), met ? 'met' : 'MISSED'];
+      f(quantile(times, 0.5)), f(quantile(times, 0.99)), f(Math.max(...times)), f(quantile(cx, 0.5)), f(cx.length ? Math.max(...cx) : NaN), peak.toFixed(0), met ? 'met' : 'MISSED'];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   for (const line of [header, ...cells]) console.log(line.map((c, i) => (i === 0 || i === 7 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));

@@ -65,5 +65,5 @@ function runJob(job: Job, runs: number): Record<string, unknown> {
   };
 }
 
-const { jobs, runs } = JSON.parse(process.argv[2]) as { jobs: Job[]; runs: number };
+const { jobs, runs } = JSON.parse(readFileSync(0, 'utf8')) as { jobs: Job[]; runs: number }; // the job list, on stdin
 for (const job of jobs) process.stdout.write(`${JSON.stringify(runJob(job, runs))}\n`);

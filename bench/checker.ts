@@ -26,7 +26,7 @@ export interface Row {
 }
 
 export function runWorker(jobs: unknown[], runs: number, timeoutMs = 600_000): Row[] {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER, JSON.stringify({ jobs, runs })], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER], { cwd: ROOT, input: JSON.stringify({ jobs, runs }), encoding: 'utf8', maxBuffer: 256 * 2 ** 20, timeout: timeoutMs });
   if (r.status !== 0) throw new Error(`checker worker failed: ${r.stderr || r.error?.message}`);
   return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as Row);
 }
