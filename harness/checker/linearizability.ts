@@ -89,19 +89,25 @@ export function checkLinearizability(modelOrName: Model | string, history: reado
     return finish('unknown', `unknown: ${note}`);
   }
   if (details.partitions) details.partitions.failed = [key];
+  const { summary, ops: involved } = describeViolation(model, stopped, budget, history, opts, details, keyed ? key : undefined);
+  return finish(false, summary, [{ message: summary, ...(involved ? { ops: involved } : {}) }]);
+}
+
+/** After the verdict: locates and shrinks the violation (unless `explain` is off) into `details`, and
+ *  says it in one sentence with the history indices involved. */
+function describeViolation(model: Model, stopped: Stopped, budget: SearchBudget, history: readonly Op[], opts: LinearizabilityOptions, details: LinearizabilityResult['details'], key?: string): { summary: string; ops?: number[] } {
   if (stopped.pattern) details.pattern = stopped.pattern;
   if (opts.explain === false) {
-    const summary = `not linearizable${keyed ? ` on key ${JSON.stringify(key)}` : ''}: no order of the operations is valid (${stopped.method}; not located: explain off)`;
-    return finish(false, summary, [{ message: summary }]);
+    return { summary: `not linearizable${key !== undefined ? ` on key ${JSON.stringify(key)}` : ''}: no order of the operations is valid (${stopped.method}; not located: explain off)` };
   }
   const explaining = performance.now();
-  const violation = explainViolation(model, stopped, budget, history, opts, keyed ? key : undefined);
-  details.search = { key, longestPrefix: violation.longestPrefix, failingOp: violation.failing?.op.invokeIndex ?? -1 };
+  const violation = explainViolation(model, stopped, budget, history, opts, key);
+  details.search = { key: stopped.key, longestPrefix: violation.longestPrefix, failingOp: violation.failing?.op.invokeIndex ?? -1 };
   if (violation.cx) details.counterexample = violation.cx;
   details.counterexampleMs = round(performance.now() - explaining);
   const { cx, failing } = violation;
-  const summary = violationSummary(model, cx, failing, keyed ? key : undefined, violation.aboutOrder);
-  return finish(false, summary, [{ message: summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] }]);
+  const summary = violationSummary(model, cx, failing, key, violation.aboutOrder);
+  return { summary, ops: cx ? cx.ops.map((op) => op.index) : [failing?.op.invokeIndex ?? -1] };
 }
 
 /** The partition that ended the check early: illegal, or (with `reason`) out of budget. */
