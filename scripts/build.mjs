@@ -39,7 +39,14 @@ for (const dir of ['harness', 'reports', 'targets', 'scenarios']) {
 for (const rel of [...CONFIGS, ...ASSETS.flatMap(filesUnder)]) before.set(rel, fingerprint(rel));
 
 rmSync(DIST, { recursive: true, force: true });
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // An install without dev dependencies: nothing to compile with, and tsx (a dependency) runs the sources.
+  console.log('build: typescript is not installed; bin/faultline.js will run the TypeScript sources through tsx');
+  process.exit(0);
+}
 const run = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (run.status !== 0) {
   console.error('build: tsc failed; bin/faultline.js will run the TypeScript sources through tsx');
