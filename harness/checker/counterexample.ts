@@ -208,5 +208,8 @@ export function recordsOf(ops: readonly CheckOp[], history: readonly Op[]): Op[]
     if (op.op.completeIndex >= 0 && (op.ret !== Infinity || op.op.type === 'info')) wanted.add(op.op.completeIndex);
   }
   const shown = new Map(ops.filter((op) => op.shown !== undefined).map((op) => [op.op.completeIndex, op.shown]));
-  return history.filter((op) => wanted.has(op.index)).map((op) => (shown.has(op.index) ? { ...op, value: shown.get(op.index) } : op));
+  const projected = (op: Op): Op => ({
+    ...op, value: shown.get(op.index), meta: { ...op.meta, projected: `values added by ops outside this counterexample are left out; it returned ${JSON.stringify(op.value)}` },
+  });
+  return history.filter((op) => wanted.has(op.index)).map((op) => (shown.has(op.index) ? projected(op) : op));
 }
