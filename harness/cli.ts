@@ -24,9 +24,12 @@ async function main(argv: string[]): Promise<void> {
     // and are printed below as one line like every other usage error; help still goes to stdout
     .configureOutput({ outputError: () => {}, writeErr: () => {} })
     .exitOverride();
-  // Only the command being run must load: a broken module elsewhere must not take `clean` down with it.
+  // Only the command being run loads: a broken module elsewhere must not take `clean` down with it,
+  // and `check` must not pay for importing what `scenario` or `campaign` need. Help and an unknown
+  // command load every command so the listing and commander's suggestion are complete.
   const wanted = argv.slice(2).find((a) => !a.startsWith('-'));
-  for (const name of COMMANDS) {
+  const known = (COMMANDS as readonly string[]).includes(wanted ?? '');
+  for (const name of known ? [wanted as string] : COMMANDS) {
     let mod: { register?: Register };
     try {
       mod = await import(`./commands/${name}.ts`);
