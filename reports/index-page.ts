@@ -1,5 +1,5 @@
 // store/index.html: every stored run, newest first, and side-by-side comparisons of runs of the same
-// scenario on different targets or seeds. The scenario runner calls writeIndex after every run;
+// scenario on different targets or seeds. The scenario and compare commands call writeIndex after every run;
 // `faultline report` calls it too. Only result.json and the cached run stats are read.
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';

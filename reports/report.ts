@@ -1,6 +1,7 @@
-// Public entry points for HTML reports: a run folder's report.html (written by the scenario runner after
-// every run and by `faultline report DIR`) and the report of a checked history file
-// (`faultline check --report OUT.html`). The page itself is drawn by reports/assets/report.js.
+// Public entry points for HTML reports: a run folder's report.html (written after every run by the
+// command that ran it, through harness/commands/report.ts, and by `faultline report DIR`) and the
+// report of a checked history file (`faultline check --report OUT.html`).
+// The page itself is drawn by reports/assets/report.js.
 import { writeFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Op } from '../harness/history/op.ts';
@@ -10,7 +11,6 @@ import { buildPayload, type ReportPayload, type ScheduleView } from './payload.t
 import { renderPage } from './page.ts';
 import { fmtDuration, writeStats } from './run-stats.ts';
 
-// The scenario runner loads this one module and calls both writeRunReport and writeIndex.
 export { writeIndex } from './index-page.ts';
 
 const VERDICT_TEXT: Record<string, string> = { true: 'valid', false: 'violation', unknown: 'unknown' };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { comparisonTable, type Comparison } from '../harness/scenario/compare.ts';
+import { comparisonTable, type Comparison } from '../reports/comparison.ts';
 import { splitTargets } from '../harness/commands/compare.ts';
 
 describe('compare', () => {

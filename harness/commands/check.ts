@@ -1,20 +1,18 @@
 // `faultline check`: checks a history file from any supported tool for linearizability against a
 // model, within a time and memory budget. Exit 0 linearizable, 1 not, 2 unknown or bad input.
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../errors.ts';
 import { FORMATS, formatByName, loadHistory } from '../history/load.ts';
 import type { HistoryFormat, ParsedHistory } from '../history/load.ts';
-import type { Op } from '../history/op.ts';
 import { isClientOp } from '../history/op.ts';
 import { MemoryCeiling } from '../memory.ts';
-import type { CheckResult } from '../checker/result.ts';
 import { DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT_S, checkLinearizability, peakRssMb } from '../checker/linearizability.ts';
 import type { LinearizabilityResult } from '../checker/linearizability.ts';
 import { MODELS, modelByName } from '../checker/models/registry.ts';
 import { renderCounterexample, verdictWord } from '../checker/describe.ts';
+import { writeCheckReport } from '../../reports/report.ts';
 
 interface CheckFlags {
   model: string;
@@ -94,7 +92,7 @@ async function runCheck(file: string, flags: CheckFlags): Promise<number> {
   const format: HistoryFormat | undefined = flags.format ? formatByName(flags.format) : undefined;
   const { parsed, result, parseMs, code } = checkFile(file, { model: flags.model, format, timeLimitS: flags.timeLimit, memoryLimitMb: flags.memoryLimit });
   for (const warning of parsed.warnings) process.stderr.write(`faultline: warning: ${warning}\n`);
-  if (flags.report) await writeReport(flags.report, file, result.details.model, result, parsed.ops);
+  if (flags.report) await writeCheckReport({ file, model: result.details.model, history: parsed.ops, result, outPath: flags.report });
   const body = jsonBody(result, file, parsed.format, parseMs);
   if (flags.json) console.log(JSON.stringify(body));
   else printHuman(result, file, body);
@@ -128,14 +126,4 @@ function printHuman(result: LinearizabilityResult, file: string, body: Record<st
   console.log(`${verdictWord(result.valid).toUpperCase()}  ${file}  (${body.ops} ops, model ${body.model}, decided by ${body.method} in ${body.elapsedMs} ms${cx}, peak ${body.peakRssMb} MB)`);
   console.log(result.summary);
   if (result.details.counterexample) console.log(`\n${renderCounterexample(result.details.counterexample)}`);
-}
-
-/** The HTML report is built in reports/report.ts by the reports work; load it only when asked for. */
-async function writeReport(outPath: string, file: string, model: string, result: LinearizabilityResult, history: Op[]): Promise<void> {
-  const compiled = import.meta.url.endsWith('.js'); // dist/ (see bin/faultline.js) holds report.js
-  const path = new URL(`../../reports/report.${compiled ? 'js' : 'ts'}`, import.meta.url);
-  if (!existsSync(path)) throw new UsageError('--report: HTML reports are not available in this build (reports/report.ts is missing)');
-  const mod = (await import(path.href)) as { writeCheckReport?: (args: { file: string; model: string; history: Op[]; result: CheckResult; outPath: string }) => unknown };
-  if (typeof mod.writeCheckReport !== 'function') throw new UsageError('--report: reports/report.ts does not export writeCheckReport yet');
-  await mod.writeCheckReport({ file, model, history, result, outPath });
 }

@@ -7,6 +7,9 @@ import { UsageError } from '../errors.ts';
 import { intFlag } from './flags.ts';
 import { addSshOptions, sshSettings, type SshFlags } from './ssh-flags.ts';
 import { randomSeed } from '../rng.ts';
+import { writeRunReports } from './report.ts';
+import { compareRuns, compareStore } from '../scenario/compare.ts';
+import { comparedRun, comparisonOf, comparisonTable, writeComparison, type ComparedRun } from '../../reports/comparison.ts';
 
 
 export function register(program: Command): void {
@@ -28,9 +31,16 @@ export function register(program: Command): void {
       const first = o.seed ?? randomSeed();
       const seeds = Array.from({ length: o.seeds }, (_, i) => first + i);
       const ssh = sshSettings(o);
-      const { compare, comparisonTable } = await import('../scenario/compare.ts');
       const log = (line: string) => process.stderr.write(line + '\n');
-      const { comparison, json, html } = await compare({ scenario, targets, seeds, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, log, ssh });
+      const store = compareStore({});
+      const startedAt = new Date().toISOString();
+      const rows: ComparedRun[] = [];
+      await compareRuns({ scenario, targets, seeds, runtime: o.runtime, timeLimit: o.timeLimit, nodes: o.nodes, store, log, ssh }, async ({ target, seed, outcome }) => {
+        await writeRunReports(outcome.dir, log, outcome.store);
+        rows.push(await comparedRun(store, { target, seed, dir: outcome.dir, result: outcome.result }));
+      });
+      const comparison = comparisonOf(scenario, startedAt, targets, seeds, rows);
+      const { json, html } = await writeComparison(store, comparison, log);
       console.log(`\n${comparisonTable(comparison)}\n\nJSON: ${json}${html ? `\nHTML: ${html}` : ''}`);
       const all = comparison.runs.map((r) => r.valid);
       process.exit(all.includes(false) ? 1 : all.includes('unknown') ? 2 : 0);

@@ -5,12 +5,26 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { storeAbove } from '../scenario/store.ts';
+import { writeRunReport } from '../../reports/report.ts';
+import { writeIndex } from '../../reports/index-page.ts';
 
 /** The store a run folder belongs to (store/<scenario>/<run>/ → store/), or null: the same rule a run
  *  uses, so regenerating a report never writes an index where the run itself would not. */
 export async function storeOf(runDir: string): Promise<string | null> {
   const store = storeAbove(runDir);
   return store && (await stat(store).then((s) => s.isDirectory(), () => false)) ? store : null;
+}
+
+/** After a run (scenario, shrink, compare): its report.html and, when the run lies in a store, that
+ *  store's index. A report that cannot be drawn is said on `log` and changes neither the run's verdict
+ *  nor its exit code. */
+export async function writeRunReports(runDir: string, log: (line: string) => void, store: string | null): Promise<void> {
+  try {
+    await writeRunReport(runDir);
+    if (store) await writeIndex(store);
+  } catch (err) {
+    log(`faultline: could not write the HTML report: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 export function register(program: Command): void {
@@ -20,8 +34,6 @@ export function register(program: Command): void {
     .argument('[dir]', 'run folder (store/<scenario>/<timestamp>/)')
     .option('--index [store]', 'regenerate store/index.html (default store: ./store)')
     .action(async (dir: string | undefined, opts: { index?: string | boolean }) => {
-      const { writeRunReport } = await import('../../reports/report.ts');
-      const { writeIndex } = await import('../../reports/index-page.ts');
       if (opts.index !== undefined) {
         const store = typeof opts.index === 'string' ? opts.index : dir ?? 'store';
         console.log(await writeIndex(store));

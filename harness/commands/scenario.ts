@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { intFlag } from './flags.ts';
 import { addSshOptions, sshSettings, withoutSshFlags, type SshFlags } from './ssh-flags.ts';
+import { writeRunReports } from './report.ts';
 
 
 interface ScenarioFlags extends SshFlags {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
       const runOpts = { scenario: name, ...runFlags, schedule, log, handleSignals: true, ...(ssh ? { ssh } : {}) };
       const outcome = await runScenario(runOpts);
       const { dir, result } = outcome;
+      await writeRunReports(dir, log, outcome.store);
       const verdict = result.valid === true ? 'VALID' : result.valid === false ? 'INVALID' : 'UNKNOWN';
       console.log(`\n${verdict}: ${result.summary}`);
       for (const c of result.checks) {
@@ -64,6 +66,9 @@ export function register(program: Command): void {
         console.log(`shrunk (${s.attempts.length} attempts, ${s.stopped}): ${shape(s.original)} → ${shape(s.shrunk)}`);
         console.log(`shrunk fault schedule: ${JSON.stringify(s.shrunk.schedule)}`);
         console.log(`replay the shrunk run: ${s.replay}`);
+        // each attempt is a run of its own beside the original; the original's report gains the shrink
+        for (const a of s.attempts) if (a.dir) await writeRunReports(a.dir, log, outcome.store);
+        await writeRunReports(dir, log, outcome.store);
       }
       process.exit(result.valid === true ? 0 : result.valid === false ? 1 : 2);
     }));

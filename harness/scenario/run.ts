@@ -1,5 +1,6 @@
 // One run of a scenario, end to end: runtime → target → clients + nemesis for the time limit →
-// heal → final ops → checkers → result.json + report.html → verdict. Lifetimes nest (runtime ⊃
+// heal → final ops → checkers → result.json → the outcome (the command that asked for the run writes
+// the HTML report from it: reports come after the run, never from inside it). Lifetimes nest (runtime ⊃
 // cluster ⊃ clients ⊃ nemesis) through one Cleanup, so a failure anywhere tears down exactly what was
 // started, an interrupt keeps the history recorded so far, and the first error is the one reported.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -47,6 +48,8 @@ export interface RunOptions {
 
 export interface RunOutcome {
   dir: string;
+  /** The store the run folder lies in (its index is rewritten after the run), or null. */
+  store: string | null;
   result: RunResult;
   history: Op[];
 }
@@ -163,8 +166,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     valid, summary: first ? first.summary : 'no checks ran', checks, metrics, replay, schedule,
   };
   await writeFile(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-  await writeReports(dir, log, store);
-  return { dir, result, history };
+  return { dir, store, result, history };
 }
 
 /** Turns uncaught exceptions and unhandled rejections during a run into a rejected promise. */
@@ -201,18 +203,4 @@ function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[
 export function storeFor(opts: Pick<RunOptions, 'out' | 'store'>, dir: string): string | null {
   if (opts.store) return path.resolve(opts.store);
   return opts.out ? storeAbove(dir) : path.join(ROOT, 'store');
-}
-
-/** report.html for the run and, when it belongs to a store, the store index. */
-export async function writeReports(dir: string, log: (line: string) => void, store: string | null): Promise<void> {
-  try {
-    const reports = (await import('../../reports/report.ts')) as {
-      writeRunReport?: (dir: string) => Promise<unknown>;
-      writeIndex?: (store: string) => Promise<unknown>;
-    };
-    await reports.writeRunReport?.(dir);
-    if (store) await reports.writeIndex?.(store);
-  } catch (err) {
-    log(`faultline: could not write the HTML report: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }

@@ -13,7 +13,7 @@ import type { RunResult } from '../checker/result.ts';
 import { shrinkRun, type RunShape, type ShrinkResult } from '../nemesis/shrink.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { loadScenario } from './registry.ts';
-import { replayCommand, runScenario, storeFor, writeReports, type RunOptions, type RunOutcome } from './run.ts';
+import { replayCommand, runScenario, type RunOptions, type RunOutcome } from './run.ts';
 
 const plannedFault = z.object({
   kind: z.string().min(1),
@@ -55,7 +55,8 @@ export interface ShrinkSummary {
 
 const failingCheckers = (r: RunResult) => r.checks.filter((c) => c.valid === false).map((c) => c.checker);
 
-/** Shrinks the failed run `failed` (started with `base`); updates its result.json and report. */
+/** Shrinks the failed run `failed` (started with `base`); updates its result.json (the caller
+ *  regenerates the report from it). */
 export async function shrinkScenario(base: RunOptions, failed: RunOutcome, req: ShrinkRequest): Promise<ShrinkSummary> {
   const log = base.log ?? (() => {});
   const r = failed.result;
@@ -86,6 +87,5 @@ export async function shrinkScenario(base: RunOptions, failed: RunOutcome, req: 
   };
   const updated = { ...r, shrunkSchedule: shrunk.schedule, shrink: summary };
   await writeFile(path.join(failed.dir, 'result.json'), JSON.stringify(updated, null, 2) + '\n');
-  await writeReports(failed.dir, log, storeFor(base, failed.dir));
   return summary;
 }
