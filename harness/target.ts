@@ -1,7 +1,13 @@
 // A system under test: how to start it on a runtime's hosts and what a started one can do. Optional
-// capabilities (kill, pause, leader) are separate so a nemesis can ask whether a target has them.
+// capabilities (kill, pause, leader) are separate so a nemesis can ask whether a target has them; the
+// capabilities workloads and fault kinds need (a ZooKeeper endpoint, an HTTP endpoint, control over
+// prefork workers) are small interfaces here with a type guard each, so a cluster is narrowed by a
+// check, never by a cast. A target may also bring fault kinds of its own (uWSGI worker kills), which
+// the nemesis runs beside its generic ones: the nemesis knows no target.
+import { HarnessError } from './errors.ts';
 import type { Cleanup } from './cleanup.ts';
 import type { OptionsSchema } from './options.ts';
+import type { FaultKind } from './nemesis/types.ts';
 import type { Host, HostRequirement, Runtime } from './runtime/types.ts';
 
 export interface TargetContext {
@@ -53,6 +59,57 @@ export interface Target<C extends Cluster = Cluster> {
   /** What must be installed on the host named `host` (checked on machines faultline did not build). */
   requirements?(host: string, options: Record<string, unknown>): HostRequirement[];
   start(ctx: TargetContext): Promise<C>;
+  /** Fault kinds only this target can suffer, offered to the nemesis beside the generic ones. */
+  readonly faultKinds?: readonly FaultKind[];
+}
+
+/** A cluster clients reach through the ZooKeeper client protocol (zookeeper, zk-lite). */
+export interface ZkEndpoint extends Cluster {
+  /** host:port a client dials to reach `node` (all nodes, comma-separated, when omitted). */
+  connectString(node?: string): Promise<string>;
+}
+
+/** Where an HTTP client connects. */
+export interface Endpoint { host: string; port: number }
+
+/** A cluster clients reach over HTTP (nginx in front of uwsgi-nginx and uwsgi-lite). */
+export interface HttpEndpoint extends Cluster {
+  readonly endpoint: Endpoint;
+}
+
+/** A prefork app server whose workers the harness can list and signal (uWSGI, uwsgi-lite). */
+export interface WorkerControl extends Cluster {
+  workerPids(): Promise<number[]>;
+  /** SIGKILLs the worker chosen by `pick` in [0,1); returns its pid (the master respawns it). */
+  killWorker(pick: number): Promise<number>;
+  /** SIGSTOPs the worker chosen by `pick`; `resumeWorker` continues it. */
+  stopWorker(pick: number): Promise<number>;
+  resumeWorker(pid: number): Promise<void>;
+}
+
+const hasMethods = (c: object, names: readonly string[]): boolean =>
+  names.every((n) => typeof Reflect.get(c, n) === 'function');
+
+export const isZkEndpoint = (c: Cluster): c is ZkEndpoint => hasMethods(c, ['connectString']);
+
+export const isHttpEndpoint = (c: Cluster): c is HttpEndpoint => {
+  const ep: unknown = 'endpoint' in c ? c.endpoint : undefined;
+  return typeof ep === 'object' && ep !== null && 'host' in ep && typeof ep.host === 'string' && 'port' in ep && typeof ep.port === 'number';
+};
+
+export const isWorkerControl = (c: Cluster): c is WorkerControl => hasMethods(c, ['workerPids', 'killWorker', 'stopWorker', 'resumeWorker']);
+
+/** `ctx` with its cluster narrowed by `has`, or a HarnessError: "`need`, not <target>". */
+export function withCapability<X extends { cluster: Cluster }, C extends Cluster>(ctx: X, has: (c: Cluster) => c is C, need: string): X & { cluster: C } {
+  const cluster = ctx.cluster;
+  if (!has(cluster)) throw new HarnessError(`${need}, not ${cluster.target}`);
+  return { ...ctx, cluster };
+}
+
+/** The node a client process talks to: round-robin over the nodes, so a partition cuts some
+ *  clients off and leaves others with the majority. */
+export function nodeForProcess(cluster: Cluster, process: number): string {
+  return cluster.nodes[process % cluster.nodes.length];
 }
 
 /** `zookeeper`, `zk-lite:bug=stale-read`, `uwsgi-nginx:harakiri=3` → name + options. */

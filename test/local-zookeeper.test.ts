@@ -12,7 +12,7 @@ import local from '../harness/runtime/local/index.ts';
 import { isolate } from '../harness/net/grudge.ts';
 import type { Runtime } from '../harness/runtime/types.ts';
 import zookeeper, { type ZooKeeperEnsemble } from '../targets/zookeeper/index.ts';
-import { ZkSession } from '../harness/workloads/zk-client.ts';
+import { ZkSession } from '../harness/clients/zk-client.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

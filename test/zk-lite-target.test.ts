@@ -10,7 +10,7 @@ import { Cleanup } from '../harness/cleanup.ts';
 import { isolate } from '../harness/net/grudge.ts';
 import local from '../harness/runtime/local/index.ts';
 import type { Runtime } from '../harness/runtime/types.ts';
-import { ZkSession } from '../harness/workloads/zk-client.ts';
+import { ZkSession } from '../harness/clients/zk-client.ts';
 import zkLite, { zkLiteOptions, type ZkLiteEnsemble } from '../targets/zk-lite/index.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@ import { Cleanup } from '../harness/cleanup.ts';
 import { pidAlive } from '../harness/runtime/process.ts';
 import { defaultRuntime, loadRuntime } from '../harness/runtime/registry.ts';
 import type { Runtime, RuntimeKind } from '../harness/runtime/types.ts';
-import { outcomeOf, ZkSession, type SessionEvent } from '../harness/workloads/zk-client.ts';
+import { outcomeOf, ZkSession, type SessionEvent } from '../harness/clients/zk-client.ts';
 import zookeeper, { pickLeader, type ZooKeeperEnsemble } from '../targets/zookeeper/index.ts';
 import { parseSrvr } from '../targets/zookeeper/four-letter.ts';
 import { zooCfg } from '../targets/zookeeper/config.ts';

@@ -10,7 +10,7 @@ import { defineWorkload } from '../generator/types.ts';
 import { int, namesFrom, num, range as pair } from '../options.ts';
 import { z } from 'zod';
 import { eachWorkerOnce, onlyWorkers } from '../generator/combinators.ts';
-import type { Cluster } from '../target.ts';
+import { isHttpEndpoint, isWorkerControl, withCapability, type Cluster, type Endpoint, type HttpEndpoint } from '../target.ts';
 import { opt, REQUEST_KINDS, type RequestSpec, type ResponseMeta } from '../checker/http/requests.ts';
 import { crashChecker } from '../checker/http/crash.ts';
 import { deliveryChecker } from '../checker/http/delivery.ts';
@@ -23,12 +23,6 @@ type Kind = (typeof REQUEST_KINDS)[number];
 
 /** nginx's default large_client_header_buffers size: a longer header line gets 400 from nginx. */
 const NGINX_HEADER_LIMIT = 8192;
-
-/** What the workload needs from the target: where nginx is and, optionally, the live worker pids. */
-interface HttpCluster extends Cluster {
-  endpoint: { host: string; port: number };
-  workerPids?: () => Promise<number[]>;
-}
 
 export interface HttpPlan {
   mix: Record<Kind, number>;
@@ -103,7 +97,7 @@ export function requestGenerator(plan: HttpPlan): OpGenerator {
 interface Raw { status?: number; pid?: number; bytes: number; body: string; error?: string; code?: string; clientTimeout?: boolean; cut?: boolean }
 
 /** One HTTP exchange on a fresh connection; resolves (never rejects) within `timeoutMs`. */
-export function exchange(ep: { host: string; port: number }, spec: Pick<RequestSpec, 'rid' | 'method' | 'path' | 'bodyBytes' | 'padBytes'>, timeoutMs: number): Promise<Raw> {
+export function exchange(ep: Endpoint, spec: Pick<RequestSpec, 'rid' | 'method' | 'path' | 'bodyBytes' | 'padBytes'>, timeoutMs: number): Promise<Raw> {
   return new Promise((resolve) => {
     const out: Raw = { bytes: 0, body: '' };
     let settled = false;
@@ -149,7 +143,7 @@ function classify(spec: RequestSpec, raw: Raw): Completion['type'] {
 }
 
 class HttpClient implements Client {
-  constructor(private readonly cluster: HttpCluster, private readonly plan: HttpPlan) {}
+  constructor(private readonly cluster: HttpEndpoint, private readonly plan: HttpPlan) {}
   async open(): Promise<void> {}
   async close(): Promise<void> {}
 
@@ -172,7 +166,7 @@ class HttpClient implements Client {
   }
 
   private async workers(): Promise<Completion> {
-    if (!this.cluster.workerPids) return { type: 'fail', error: 'the target cannot list its workers' };
+    if (!isWorkerControl(this.cluster)) return { type: 'fail', error: 'the target cannot list its workers' };
     return { type: 'ok', value: { pids: await this.cluster.workerPids() } };
   }
 
@@ -214,7 +208,7 @@ export const httpWorkload = defineWorkload(HttpOptionsSchema, (options: Record<s
   const names = (opt(options, 'checkers') as string[] | undefined) ?? Object.keys(httpCheckers);
   return {
     name: 'http',
-    client: (ctx: WorkloadContext<Cluster>) => new HttpClient(ctx.cluster as HttpCluster, plan),
+    client: (ctx: WorkloadContext<Cluster>) => new HttpClient(withCapability(ctx, isHttpEndpoint, 'the http workload needs a target served over HTTP').cluster, plan),
     generator: requestGenerator(plan),
     final: onlyWorkers([0], eachWorkerOnce(() => [{ f: 'workers', value: null }, { f: 'effects', value: null }])),
     checkers: names.map((name) => httpCheckers[name]),

@@ -25,8 +25,8 @@ import { defineWorkload } from '../generator/types.ts';
 import { int, oneOf } from '../options.ts';
 import { z } from 'zod';
 import { HarnessError, UsageError } from '../errors.ts';
-import type { Cluster } from '../target.ts';
-import { isZkCluster, isZkCode, nodeForProcess, outcomeOf, ZkSession, type Stat, type ZkCluster } from './zk-client.ts';
+import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint, nodeForProcess } from '../target.ts';
+import { isZkCode, outcomeOf, ZkSession, type Stat } from '../clients/zk-client.ts';
 
 export type ReadMode = 'linearizable' | 'plain' | 'cached';
 const READ_MODES: readonly ReadMode[] = ['linearizable', 'plain', 'cached'];
@@ -66,7 +66,7 @@ export class RegisterClient implements Client {
   private readonly seen = new Map<string, unknown>();
   readonly node: string;
 
-  constructor(private readonly ctx: WorkloadContext<ZkCluster>, private readonly process: number, private readonly o: RegisterOptions) {
+  constructor(private readonly ctx: WorkloadContext<ZkEndpoint>, private readonly process: number, private readonly o: RegisterOptions) {
     this.node = nodeForProcess(ctx.cluster, process);
   }
 
@@ -219,8 +219,7 @@ export const registerWorkload = defineWorkload(RegisterOptionsSchema, (options: 
   return {
     name: `register-${o.readMode}`,
     client(ctx, process) {
-      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the register workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
-      return new RegisterClient(ctx as WorkloadContext<ZkCluster>, process, o);
+      return new RegisterClient(withCapability(ctx, isZkEndpoint, 'the register workload needs a ZooKeeper-protocol target'), process, o);
     },
     generator: mix({
       read: [2, ({ rng }) => ({ f: 'read', value: null, key: key(rng) })],

@@ -1,14 +1,15 @@
 // The faults DESIGN.md promises the uWSGI/nginx stack survives: one worker SIGKILLed (only its request
 // fails, the master respawns it) or SIGSTOPped, the master SIGKILLed (nginx answers 502 until the
-// stack is restarted at the fault's end), the nginx↔app link cut, the whole app host frozen. Each is a
-// FaultKind the nemesis registry picks up; each end is idempotent.
+// stack is restarted at the fault's end), the nginx↔app link cut, the whole app host frozen. Both
+// stack targets (uwsgi-nginx, uwsgi-lite) offer these kinds to the nemesis (Target.faultKinds); each
+// end is idempotent.
 import type { ActiveFault, FaultContext, FaultKind } from '../../harness/nemesis/types.ts';
 import { once } from '../../harness/nemesis/kinds/victims.ts';
-import type { UwsgiCluster } from './stack.ts';
+import { isWorkerControl, withCapability, type WorkerControl } from '../../harness/target.ts';
 
-const stack = (ctx: FaultContext) => ctx.cluster as UwsgiCluster;
 /** Any uWSGI-like stack (uwsgi-nginx, uwsgi-lite): one that can list and signal its workers. */
-const isStack = (ctx: FaultContext) => typeof (ctx.cluster as Partial<UwsgiCluster>).killWorker === 'function';
+const isStack = (ctx: FaultContext) => isWorkerControl(ctx.cluster);
+const stack = (ctx: FaultContext): WorkerControl => withCapability(ctx, isWorkerControl, 'worker faults need a prefork app server').cluster;
 
 export const workerKill: FaultKind = {
   name: 'worker-kill',
@@ -60,5 +61,5 @@ export const appPause: FaultKind = {
   },
 };
 
-/** Every fault kind of this target, for the nemesis registry. */
+/** Every fault kind of the stack targets, offered to the nemesis through Target.faultKinds. */
 export const uwsgiFaults: FaultKind[] = [workerKill, workerStop, masterKill, appPartition, appPause];

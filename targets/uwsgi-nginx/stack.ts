@@ -9,7 +9,7 @@ import path from 'node:path';
 import { HarnessError, UsageError } from '../../harness/errors.ts';
 import { waitFor } from '../../harness/runtime/process.ts';
 import type { Host, HostProcess, ProcessSpec } from '../../harness/runtime/types.ts';
-import type { Cluster, TargetContext } from '../../harness/target.ts';
+import type { Endpoint, HttpEndpoint, TargetContext, WorkerControl } from '../../harness/target.ts';
 import { appLayout, nginxConf, nginxLayout, type AppLayout, type NginxLayout } from './config.ts';
 import type { UwsgiNginxOptions } from './options.ts';
 
@@ -17,19 +17,12 @@ import type { UwsgiNginxOptions } from './options.ts';
 export const NGINX_PORT = 80;
 export const UWSGI_PORT = 3031;
 
-export interface Endpoint { host: string; port: number }
+export type { Endpoint } from '../../harness/target.ts';
 
-/** A started stack. Node names: 'app' = the uWSGI master (and its workers), 'nginx'. */
-export interface UwsgiCluster extends Cluster {
+/** A started stack. Node names: 'app' = the uWSGI master (and its workers), 'nginx'; the harness's
+ *  HTTP clients connect to nginx at `endpoint`. */
+export interface UwsgiCluster extends HttpEndpoint, WorkerControl {
   readonly options: UwsgiNginxOptions;
-  /** Where the harness's HTTP clients connect (nginx). */
-  readonly endpoint: Endpoint;
-  workerPids(): Promise<number[]>;
-  /** SIGKILLs the worker chosen by `pick` in [0,1); returns its pid (the master respawns it). */
-  killWorker(pick: number): Promise<number>;
-  /** SIGSTOPs the worker chosen by `pick`; `resumeWorker` continues it. */
-  stopWorker(pick: number): Promise<number>;
-  resumeWorker(pid: number): Promise<void>;
 }
 
 /** What differs between the targets: their names and how the app server's process is started. */

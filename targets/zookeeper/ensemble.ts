@@ -4,9 +4,9 @@
 // node, readiness via 4lw plus a real create/delete, node faults, leader, clean-up — and a target
 // supplies only how a node's process is started (and what it genuinely does differently).
 import type { Host, HostProcess, ProcessSpec } from '../../harness/runtime/types.ts';
-import type { TargetContext } from '../../harness/target.ts';
+import type { TargetContext, ZkEndpoint } from '../../harness/target.ts';
 import { HarnessError, UsageError } from '../../harness/errors.ts';
-import { ZkSession, type ZkCluster } from '../../harness/workloads/zk-client.ts';
+import { ZkSession } from '../../harness/clients/zk-client.ts';
 import { zooCfg, type ServerLine } from './config.ts';
 import { serverState, type ServerState } from './four-letter.ts';
 
@@ -62,7 +62,7 @@ export async function startEnsemble<E extends ZkEnsemble>(ctx: TargetContext, en
   return ensemble;
 }
 
-export abstract class ZkEnsemble implements ZkCluster {
+export abstract class ZkEnsemble implements ZkEndpoint {
   /** The target's name, as messages and process names use it. */
   abstract readonly target: string;
   /** How the config-write error names the server. */

@@ -21,8 +21,8 @@ import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, Wor
 import { defineWorkload } from '../../generator/types.ts';
 import { int, oneOf } from '../../options.ts';
 import { z } from 'zod';
-import type { Cluster } from '../../target.ts';
-import { isZkCluster, isZkCode, outcomeOf, type ZkCluster, type ZkSession } from '../zk-client.ts';
+import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint } from '../../target.ts';
+import { isZkCode, outcomeOf, type ZkSession } from '../../clients/zk-client.ts';
 import { RecipeSession } from './session.ts';
 
 export const BARRIER_ROOT = '/fl-barrier';
@@ -63,7 +63,7 @@ interface Spec { participant: number; final?: boolean }
 export class BarrierClient implements Client {
   private readonly zk: RecipeSession;
 
-  constructor(ctx: WorkloadContext<ZkCluster>, process: number, private readonly o: BarrierOptions, private readonly standings: Map<number, Standing>) {
+  constructor(ctx: WorkloadContext<ZkEndpoint>, process: number, private readonly o: BarrierOptions, private readonly standings: Map<number, Standing>) {
     this.zk = new RecipeSession(ctx, process, o);
   }
 
@@ -203,8 +203,7 @@ export const barrierWorkload = defineWorkload(BarrierOptionsSchema, (options: Re
   return {
     name: `barrier-${o.variant}`,
     client(ctx, process) {
-      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the barrier workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
-      return new BarrierClient(ctx as WorkloadContext<ZkCluster>, process, o, standings);
+      return new BarrierClient(withCapability(ctx, isZkEndpoint, 'the barrier workload needs a ZooKeeper-protocol target'), process, o, standings);
     },
     generator: barrierGenerator(),
     final: barrierGenerator(true),

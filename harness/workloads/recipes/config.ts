@@ -23,8 +23,8 @@ import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, Wor
 import { defineWorkload } from '../../generator/types.ts';
 import { int, oneOf } from '../../options.ts';
 import { z } from 'zod';
-import type { Cluster } from '../../target.ts';
-import { isZkCluster, isZkCode, outcomeOf, type SessionEvent, type ZkCluster, type ZkSession } from '../zk-client.ts';
+import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint } from '../../target.ts';
+import { isZkCode, outcomeOf, type SessionEvent, type ZkSession } from '../../clients/zk-client.ts';
 import { RecipeSession } from './session.ts';
 
 export const CONFIG_PATH = '/fl-config';
@@ -83,7 +83,7 @@ export class ConfigClient implements Client {
   /** Set by the first `read` or `view`: writers never watch. */
   private watcher = false;
 
-  constructor(ctx: WorkloadContext<ZkCluster>, process: number, private readonly o: ConfigOptions, private readonly counter: WriterCounter) {
+  constructor(ctx: WorkloadContext<ZkEndpoint>, process: number, private readonly o: ConfigOptions, private readonly counter: WriterCounter) {
     this.record = ctx.events(process);
     this.zk = new RecipeSession(ctx, process, o, (state) => this.onSession(state));
   }
@@ -255,8 +255,7 @@ export const configWorkload = defineWorkload(ConfigOptionsSchema, (options: Reco
   return {
     name: `config-${o.variant}`,
     client(ctx, process) {
-      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the config workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
-      return new ConfigClient(ctx as WorkloadContext<ZkCluster>, process, o, counter);
+      return new ConfigClient(withCapability(ctx, isZkEndpoint, 'the config workload needs a ZooKeeper-protocol target'), process, o, counter);
     },
     generator: configGenerator(o.writers),
     final: (ctx) => (ctx.worker < o.writers ? null : viewOnce(ctx)),

@@ -23,8 +23,8 @@ import type { Client, Completion, OpSpec, Workload, WorkloadContext } from '../.
 import { defineWorkload } from '../../generator/types.ts';
 import { int, num, oneOf } from '../../options.ts';
 import { z } from 'zod';
-import type { Cluster } from '../../target.ts';
-import { isZkCluster, isZkCode, outcomeOf, type SessionEvent, type ZkCluster, type ZkSession } from '../zk-client.ts';
+import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint } from '../../target.ts';
+import { isZkCode, outcomeOf, type SessionEvent, type ZkSession } from '../../clients/zk-client.ts';
 import { RecipeSession } from './session.ts';
 
 export const ELECTION_ROOT = '/fl-election';
@@ -72,7 +72,7 @@ export class Candidate implements Client {
   private closed = false;
   private settled: (() => void)[] = [];
 
-  constructor(private readonly ctx: WorkloadContext<ZkCluster>, private readonly process: number, private readonly o: ElectionOptions) {
+  constructor(private readonly ctx: WorkloadContext<ZkEndpoint>, private readonly process: number, private readonly o: ElectionOptions) {
     this.name = `p${process}`;
     this.zk = new RecipeSession(ctx, process, o, (state) => this.onSession(state));
   }
@@ -243,8 +243,7 @@ export const electionWorkload = defineWorkload(ElectionOptionsSchema, (options: 
   return {
     name: `election-${o.variant}`,
     client(ctx, process) {
-      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the election workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
-      return new Candidate(ctx as WorkloadContext<ZkCluster>, process, o);
+      return new Candidate(withCapability(ctx, isZkEndpoint, 'the election workload needs a ZooKeeper-protocol target'), process, o);
     },
     generator: mix({
       status: [1 - o.resignShare, () => ({ f: 'status', value: null })],

@@ -20,8 +20,8 @@ import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, Wor
 import { defineWorkload } from '../../generator/types.ts';
 import { int, oneOf } from '../../options.ts';
 import { z } from 'zod';
-import type { Cluster } from '../../target.ts';
-import { isZkCluster, isZkCode, outcomeOf, type ZkCluster, type ZkSession } from '../zk-client.ts';
+import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint } from '../../target.ts';
+import { isZkCode, outcomeOf, type ZkSession } from '../../clients/zk-client.ts';
 import { RecipeSession } from './session.ts';
 
 export const LOCK_ROOT = '/fl-lock';
@@ -72,7 +72,7 @@ export class LockClient implements Client {
   private held: Held | undefined;
   private readonly zk: RecipeSession;
 
-  constructor(ctx: WorkloadContext<ZkCluster>, private readonly process: number, private readonly o: LockOptions, private readonly resource: FencedResource) {
+  constructor(ctx: WorkloadContext<ZkEndpoint>, private readonly process: number, private readonly o: LockOptions, private readonly resource: FencedResource) {
     this.zk = new RecipeSession(ctx, process, o, (state) => {
       if (state === 'expired') this.held = undefined; // told: the lock went with the session
     });
@@ -228,8 +228,7 @@ export const lockWorkload = defineWorkload(LockOptionsSchema, (options: Record<s
   return {
     name: `lock-${o.variant}`,
     client(ctx, process) {
-      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the lock workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
-      return new LockClient(ctx as WorkloadContext<ZkCluster>, process, o, resource);
+      return new LockClient(withCapability(ctx, isZkEndpoint, 'the lock workload needs a ZooKeeper-protocol target'), process, o, resource);
     },
     generator: holdCycle(o.usesPerHold),
     // after the heal, everyone still holding lets go, so the run ends with a free lock

@@ -36,8 +36,8 @@ import type { Client, Completion, EventSink, GenContext, OpGenerator, OpSpec, Wo
 import { defineWorkload } from '../../generator/types.ts';
 import { int, oneOf } from '../../options.ts';
 import { z } from 'zod';
-import type { Cluster } from '../../target.ts';
-import { isZkCluster, nodeForProcess, outcomeOf, type ZkCluster } from '../zk-client.ts';
+import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint, nodeForProcess } from '../../target.ts';
+import { outcomeOf } from '../../clients/zk-client.ts';
 import { RecipeSession } from './session.ts';
 
 export const GROUP_PATH = '/fl-group';
@@ -191,7 +191,7 @@ export class MemberClient implements Client {
   private readonly node: string;
   private readonly record: EventSink;
 
-  constructor(private readonly ctx: WorkloadContext<ZkCluster>, process: number, private readonly o: MembershipOptions, private readonly names: () => string) {
+  constructor(private readonly ctx: WorkloadContext<ZkEndpoint>, process: number, private readonly o: MembershipOptions, private readonly names: () => string) {
     this.node = nodeForProcess(ctx.cluster, process);
     this.record = ctx.events(process);
   }
@@ -291,7 +291,7 @@ export class MemberClient implements Client {
 export class ObserverClient implements Client {
   private readonly zk: RecipeSession;
 
-  constructor(ctx: WorkloadContext<ZkCluster>, process: number, private readonly o: MembershipOptions) {
+  constructor(ctx: WorkloadContext<ZkEndpoint>, process: number, private readonly o: MembershipOptions) {
     this.zk = new RecipeSession(ctx, process, o);
   }
 
@@ -366,8 +366,7 @@ export const membershipWorkload = defineWorkload(MembershipOptionsSchema, (optio
   return {
     name: `membership-${o.variant}`,
     client(ctx, process) {
-      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the membership workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
-      const zkCtx = ctx as WorkloadContext<ZkCluster>;
+      const zkCtx = withCapability(ctx, isZkEndpoint, 'the membership workload needs a ZooKeeper-protocol target');
       const name = () => {
         const k = (incarnations.get(process) ?? 0) + 1;
         incarnations.set(process, k);

@@ -22,8 +22,8 @@ import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, Wor
 import { defineWorkload } from '../../generator/types.ts';
 import { flag, int, oneOf } from '../../options.ts';
 import { z } from 'zod';
-import type { Cluster } from '../../target.ts';
-import { isZkCluster, isZkCode, outcomeOf, type ZkCluster, type ZkSession } from '../zk-client.ts';
+import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint } from '../../target.ts';
+import { isZkCode, outcomeOf, type ZkSession } from '../../clients/zk-client.ts';
 import { RecipeSession } from './session.ts';
 
 export const QUEUE_PATH = '/fl-queue/q';
@@ -70,7 +70,7 @@ type Take = { kind: 'taken'; taken: Taken } | { kind: 'empty' } | { kind: 'unkno
 export class QueueClient implements Client {
   private readonly zk: RecipeSession;
 
-  constructor(ctx: WorkloadContext<ZkCluster>, process: number, private readonly o: QueueOptions) {
+  constructor(ctx: WorkloadContext<ZkEndpoint>, process: number, private readonly o: QueueOptions) {
     this.zk = new RecipeSession(ctx, process, o);
   }
 
@@ -246,8 +246,7 @@ export const queueWorkload = defineWorkload(QueueOptionsSchema, (options: Record
   return {
     name: `queue-${o.variant}`,
     client(ctx, process) {
-      if (!isZkCluster(ctx.cluster)) throw new HarnessError(`the queue workload needs a ZooKeeper-protocol target, not ${ctx.cluster.target}`);
-      return new QueueClient(ctx as WorkloadContext<ZkCluster>, process, o);
+      return new QueueClient(withCapability(ctx, isZkEndpoint, 'the queue workload needs a ZooKeeper-protocol target'), process, o);
     },
     generator: queueGenerator(o.producers),
     // after the heal every worker drains (a few times: a drain stops at its budget or an unknown take)

@@ -3,7 +3,8 @@
 // checkers need them to tell a live holder from an expired one), and a fresh session opened on
 // demand once the server has expired the old one.
 import type { WorkloadContext } from '../../generator/types.ts';
-import { nodeForProcess, ZkSession, type SessionEvent, type ZkCluster } from '../zk-client.ts';
+import { ZkSession, type SessionEvent } from '../../clients/zk-client.ts';
+import { type ZkEndpoint, nodeForProcess } from '../../target.ts';
 
 export interface RecipeSessionOptions {
   sessionTimeoutMs: number;
@@ -17,7 +18,7 @@ export class RecipeSession {
   private closed = false;
 
   constructor(
-    private readonly ctx: WorkloadContext<ZkCluster>,
+    private readonly ctx: WorkloadContext<ZkEndpoint>,
     private readonly process: number,
     private readonly o: RecipeSessionOptions,
     /** Called after the event is recorded, with the id of the session it concerns. */

@@ -1,5 +1,5 @@
 // One ZooKeeper client session, as the workloads (register, and the recipes: locks, elections,
-// queues, barriers, membership) need it: every call has its own deadline, every error says whether
+// queues, barriers, membership) and the ZooKeeper targets' readiness checks need it: every call has its own deadline, every error says whether
 // the request may have reached the ensemble (so a workload can record `fail` vs `info`), and session
 // events (connected / disconnected / expired / closed) are reported as they happen.
 //
@@ -16,23 +16,6 @@
 // parse cuts that connection instead of throwing out of a socket handler (which killed the harness:
 // "Unknown code: -257163264" after a kill-leader).
 import zookeeper, { type Client, type Exception, type Stat as RawStat } from 'node-zookeeper-client';
-import type { Cluster } from '../target.ts';
-
-/** The targets that speak the ZooKeeper client protocol (zookeeper, zk-lite) expose this. */
-export interface ZkCluster extends Cluster {
-  /** host:port a client dials to reach `node` (all nodes, comma-separated, when omitted). */
-  connectString(node?: string): Promise<string>;
-}
-
-export function isZkCluster(c: Cluster): c is ZkCluster {
-  return typeof (c as Partial<ZkCluster>).connectString === 'function';
-}
-
-/** The node a client process talks to: round-robin over the nodes, so a partition cuts some
- *  clients off and leaves others with the majority. */
-export function nodeForProcess(cluster: Cluster, process: number): string {
-  return cluster.nodes[process % cluster.nodes.length];
-}
 
 const E = zookeeper.Exception;
 
