@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bridge, complete, describeGrudge, halves, isolate, majoritiesRing, shuffled, splitHalves, chooseNode, type Grudge } from '../harness/net/grudge.ts';
-import { faultKinds, planSchedule } from '../harness/nemesis/index.ts';
+import { faultKinds, faultKindsFor, planSchedule } from '../harness/nemesis/index.ts';
+import uwsgiNginx from '../targets/uwsgi-nginx/index.ts';
+import uwsgiLite from '../targets/uwsgi-lite/index.ts';
+import zookeeper from '../targets/zookeeper/index.ts';
 import { Rng } from '../harness/rng.ts';
 import { UsageError } from '../harness/errors.ts';
 
@@ -108,6 +111,20 @@ describe('fault schedules', () => {
     for (const k of ['partition-halves', 'partition-one', 'partition-leader', 'partition-ring', 'partition-bridge', 'kill', 'kill-leader', 'pause', 'pause-leader']) {
       assert.equal(faultKinds[k]?.name, k);
     }
+  });
+
+  it('the uWSGI worker kinds come with the stack targets, not with the nemesis', () => {
+    const stackKinds = ['worker-kill', 'worker-stop', 'master-kill', 'app-partition', 'app-pause'];
+    for (const k of stackKinds) {
+      assert.equal(faultKinds[k], undefined, `${k} is not a generic kind`);
+      assert.equal(faultKindsFor(uwsgiNginx)[k]?.name, k);
+      assert.equal(faultKindsFor(uwsgiLite)[k]?.name, k);
+      assert.equal(faultKindsFor(zookeeper)[k], undefined);
+    }
+    assert.equal(faultKindsFor(uwsgiNginx)['partition-one'], faultKinds['partition-one']);
+    const plan2 = { ...plan, faults: ['worker-kill'] };
+    assert.throws(() => planSchedule(new Rng(1), plan2), UsageError);
+    assert.ok(planSchedule(new Rng(1), plan2, faultKindsFor(uwsgiNginx)).every((f) => f.kind === 'worker-kill'));
   });
 
   it('rejects unknown kinds and bad ranges', () => {

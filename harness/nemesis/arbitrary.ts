@@ -1,7 +1,7 @@
 // Fault schedules drawn with fast-check from the run's seed. The schedule is an arbitrary of plain
 // values (kind, start, duration, pick), so `fc.sample(…, {seed})` gives the same schedule for the
 // same seed on every machine, the schedule prints as JSON and replays exactly, and tests can draw
-// thousands of schedules to check their shape. Same shape as schedule.ts's planner: a gap from
+// thousands of schedules to check their shape. The shape (schedule.ts's plan): a gap from
 // `interval` before each fault, a duration from `duration`, and nothing in the last `quietMs`.
 import fc from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';

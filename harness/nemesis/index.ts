@@ -1,5 +1,7 @@
-// The nemesis: every fault kind by name, the seeded schedule planner and the schedule runner.
-// Adding a fault kind means adding one FaultKind in kinds/ and listing it here.
+// The nemesis: every generic fault kind by name, the seeded schedule planner and the schedule runner.
+// Adding a fault kind any target can suffer means adding one FaultKind in kinds/ and listing it here;
+// a kind only one target can suffer (uWSGI worker kills) comes with that target (Target.faultKinds),
+// so the nemesis imports no target.
 import type { Rng } from '../rng.ts';
 import { kill, killLeader } from './kinds/crash.ts';
 import { killAll } from './kinds/crash-all.ts';
@@ -13,28 +15,35 @@ import type { SchedulePlan } from './schedule.ts';
 import { planFaults } from './arbitrary.ts';
 import type { FaultContext, FaultKind, PlannedFault } from './types.ts';
 import type { HostFeatures } from '../runtime/types.ts';
-import { uwsgiFaults } from '../../targets/uwsgi-nginx/faults.ts';
 
-export const faultKinds: Record<string, FaultKind> = Object.fromEntries(
-  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, killAll, pause, pauseLeader, ...uwsgiFaults, ...linkFaultKinds, ...clockFaultKinds, ...diskFaultKinds].map((k) => [k.name, k]),
+const byName = (kinds: readonly FaultKind[]): Record<string, FaultKind> => Object.fromEntries(kinds.map((k) => [k.name, k]));
+
+/** The fault kinds every target gets: partitions, crashes, pauses, link, clock and disk faults. */
+export const faultKinds: Record<string, FaultKind> = byName(
+  [partitionHalves, partitionOne, partitionLeader, partitionRing, partitionBridge, kill, killLeader, killAll, pause, pauseLeader, ...linkFaultKinds, ...clockFaultKinds, ...diskFaultKinds],
 );
 
-/** A seeded schedule over the known fault kinds (unknown names are a UsageError), drawn with
- *  fast-check (arbitrary.ts) from one draw of `rng`, so it replays, prints and shrinks. */
-export function planSchedule(rng: Rng, opts: SchedulePlan): PlannedFault[] {
-  return planFaults(rng.int(0, 0x7fffffff), opts, Object.keys(faultKinds));
+/** The kinds a run on `target` may use: the generic ones and those the target offers. */
+export function faultKindsFor(target: { readonly faultKinds?: readonly FaultKind[] }): Record<string, FaultKind> {
+  return { ...faultKinds, ...byName(target.faultKinds ?? []) };
 }
 
-/** Runs `schedule` with the known fault kinds; see run.ts. */
-export function runNemesis(schedule: readonly PlannedFault[], ctx: FaultContext, record: (event: NemesisEvent) => void, signal: AbortSignal): Promise<void> {
-  return runSchedule(schedule, ctx, record, signal, faultKinds);
+/** A seeded schedule over `kinds` (unknown names are a UsageError), drawn with fast-check
+ *  (arbitrary.ts) from one draw of `rng`, so it replays, prints and shrinks. */
+export function planSchedule(rng: Rng, opts: SchedulePlan, kinds: Record<string, FaultKind> = faultKinds): PlannedFault[] {
+  return planFaults(rng.int(0, 0x7fffffff), opts, Object.keys(kinds));
+}
+
+/** Runs `schedule` with `kinds`; see run.ts. */
+export function runNemesis(schedule: readonly PlannedFault[], ctx: FaultContext, record: (event: NemesisEvent) => void, signal: AbortSignal, kinds: Record<string, FaultKind> = faultKinds): Promise<void> {
+  return runSchedule(schedule, ctx, record, signal, kinds);
 }
 
 /** What the runtime must give the hosts for these fault kinds (unknown names are skipped). */
-export function hostFeaturesFor(kinds: Iterable<string>): HostFeatures {
+export function hostFeaturesFor(names: Iterable<string>, kinds: Record<string, FaultKind> = faultKinds): HostFeatures {
   const features: HostFeatures = {};
-  for (const name of kinds) {
-    const f = faultKinds[name]?.hostFeatures;
+  for (const name of names) {
+    const f = kinds[name]?.hostFeatures;
     if (f?.clock) features.clock = true;
     if (f?.diskMb) features.diskMb = Math.max(features.diskMb ?? 0, f.diskMb);
   }

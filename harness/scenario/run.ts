@@ -15,7 +15,8 @@ import { loadRuntime, defaultRuntime } from '../runtime/registry.ts';
 import type { Runtime, RuntimeKind } from '../runtime/types.ts';
 import type { SshSettings } from '../runtime/ssh/settings.ts';
 import { parseTargetSpec, type Cluster } from '../target.ts';
-import { faultKinds, hostFeaturesFor, planSchedule, runNemesis } from '../nemesis/index.ts';
+import { describeSchedule, faultKindsFor, hostFeaturesFor, planSchedule, runNemesis } from '../nemesis/index.ts';
+import type { FaultKind } from '../nemesis/types.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { runWorkers } from './workers.ts';
 import { checkRunOptions } from './options.ts';
@@ -72,7 +73,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const target = await loadTarget(targetName);
   // everything the user or the scenario asks for is checked before a runtime, namespace or folder exists
   const { nodes, targetOptions: options, workloadOptions } = checkRunOptions({ scenario, target, overrides: targetOverrides, nodes: opts.nodes });
-  for (const f of scenario.nemesis?.faults ?? []) if (!faultKinds[f]) throw new UsageError(`scenario ${scenario.name} names unknown fault kind '${f}' (known: ${Object.keys(faultKinds).join(', ')})`);
+  const kinds = faultKindsFor(target);
+  for (const f of scenario.nemesis?.faults ?? []) if (!kinds[f]) throw new UsageError(`scenario ${scenario.name} names unknown fault kind '${f}' (known: ${Object.keys(kinds).join(', ')})`);
   const runtimeKind = opts.runtime ?? scenario.runtime ?? (await defaultRuntime(log));
   const factory = await loadRuntime(runtimeKind);
   const why = await factory.unavailable();
@@ -104,7 +106,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   try {
     await Promise.race([crashed.promise, (async () => {
       const t0 = performance.now();
-      const features = hostFeaturesFor([...(scenario.nemesis?.faults ?? []), ...(opts.schedule ?? []).map((f) => f.kind)]);
+      const features = hostFeaturesFor([...(scenario.nemesis?.faults ?? []), ...(opts.schedule ?? []).map((f) => f.kind)], kinds);
       const hosts = target.hostNames(nodes, options);
       const requirements = target.requirements && Object.fromEntries(hosts.map((h) => [h, target.requirements!(h, options)]));
       const runtime: Runtime = await factory.create({ hosts, logDir, cleanup, log, features, requirements, ssh: opts.ssh });
@@ -118,10 +120,10 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       Object.assign(metrics, cluster.metrics);
       log(`faultline: ${targetName} serving after ${(metrics.targetStartMs / 1000).toFixed(1)} s`);
 
-      schedule = opts.schedule ?? planFor(scenario, rng, timeLimit);
-      if (schedule.length) log(`faultline: fault schedule: ${schedule.map((f) => `${f.kind}@${(f.at / 1000).toFixed(1)}s/${(f.duration / 1000).toFixed(1)}s`).join(', ')}`);
+      schedule = opts.schedule ?? planFor(scenario, rng, timeLimit, kinds);
+      if (schedule.length) log(`faultline: fault schedule: ${describeSchedule(schedule)}`);
       const controller = new AbortController();
-      const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log, victims: scenario.nemesis?.on }, (e) => recorder.record(e), controller.signal);
+      const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log, victims: scenario.nemesis?.on }, (e) => recorder.record(e), controller.signal, kinds);
       const stats = await runWorkers({
         scenario, workload, cluster, options, recorder, rng: rng.fork('ops'), timeLimitMs: timeLimit * 1000,
         opTimeoutMs: scenario.opTimeoutMs ?? SCENARIO_DEFAULTS.opTimeoutMs, log,
@@ -186,7 +188,7 @@ function crashGuard(): { promise: Promise<never>; uninstall: () => void } {
   };
 }
 
-function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[] {
+function planFor(scenario: Scenario, rng: Rng, timeLimit: number, kinds: Record<string, FaultKind>): PlannedFault[] {
   if (!scenario.nemesis || scenario.nemesis.faults.length === 0) return [];
   return planSchedule(rng.fork('schedule'), {
     faults: scenario.nemesis.faults,
@@ -194,7 +196,7 @@ function planFor(scenario: Scenario, rng: Rng, timeLimit: number): PlannedFault[
     duration: scenario.nemesis.duration,
     timeLimitMs: timeLimit * 1000,
     quietMs: (scenario.nemesis.quiet ?? 1) * 1000,
-  });
+  }, kinds);
 }
 
 /** The store a run belongs to: the one given, the default store, or — for `--out DIR` — a folder named

@@ -11,6 +11,7 @@ import { UsageError } from '../../harness/errors.ts';
 import { flag, namesFrom, parseOptions } from '../../harness/options.ts';
 import { harnessNodeRequirement } from '../../harness/runtime/requirements.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
+import { uwsgiFaults } from '../uwsgi-nginx/faults.ts';
 import { STACK_REQUIREMENTS, type AppLayout } from '../uwsgi-nginx/config.ts';
 import { pickKnown, UwsgiNginxOptions } from '../uwsgi-nginx/options.ts';
 import { startStack, type AppServer, type UwsgiCluster } from '../uwsgi-nginx/stack.ts';
@@ -81,6 +82,7 @@ const target: Target<UwsgiCluster> = {
   options: UwsgiLiteOptions,
   hostNames: () => ['nginx', 'app'],
   requirements: (host) => (host === 'app' ? [harnessNodeRequirement(SERVER_MAIN)] : STACK_REQUIREMENTS.nginx),
+  faultKinds: uwsgiFaults,
   async start(ctx: TargetContext): Promise<UwsgiCluster> {
     const options = liteOptions(ctx.options);
     const bugs = options.bugs;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../harness/errors.ts';
 import type { Target, TargetContext } from '../../harness/target.ts';
+import { uwsgiFaults } from './faults.ts';
 import { STACK_REQUIREMENTS, uwsgiArgs } from './config.ts';
 import { parseTargetOptions, UwsgiNginxOptions } from './options.ts';
 import { startStack, writeHostFile, type AppServer, type UwsgiCluster } from './stack.ts';
@@ -35,6 +36,7 @@ const target: Target<UwsgiCluster> = {
   options: UwsgiNginxOptions,
   hostNames: () => ['nginx', 'app'],
   requirements: (host) => STACK_REQUIREMENTS[host as 'nginx' | 'app'] ?? [],
+  faultKinds: uwsgiFaults,
   async start(ctx: TargetContext): Promise<UwsgiCluster> {
     const options = parseTargetOptions(ctx.options);
     const t0 = performance.now();
