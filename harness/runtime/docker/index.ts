@@ -17,7 +17,8 @@ import { cleanLeftovers } from './clean.ts';
 import { engine, engineIsLocal, LABEL, requireImage } from './engine.ts';
 import { ContainerHost, startNode } from './host.ts';
 import { imageFor, type NodeImage } from './images.ts';
-import { ContainerNetwork, createRunNetwork, type RunNetwork } from './network.ts';
+import { containerPartitionNode, createRunNetwork, type RunNetwork } from './network.ts';
+import { IptablesPartitions } from '../../net/partition.ts';
 import { libfaketimePath, makeHostClocks, type FileClock } from '../clock/fake-clock.ts';
 import { ExecDisk, mountDisk } from '../disk/tmpfs-disk.ts';
 
@@ -33,7 +34,7 @@ export interface DockerRuntimeOptions extends RuntimeOptions {
 
 export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const;
-  constructor(readonly runId: string, readonly hosts: readonly ContainerHost[], readonly network: ContainerNetwork, readonly networkName: string) {}
+  constructor(readonly runId: string, readonly hosts: readonly ContainerHost[], readonly network: IptablesPartitions, readonly networkName: string) {}
 
   host(name: string): ContainerHost {
     const h = this.hosts.find((x) => x.name === name);
@@ -149,7 +150,7 @@ async function create(opts: DockerRuntimeOptions): Promise<Runtime> {
     const clocks = await makeHostClocks(opts.features?.clock, path.join(runDir, 'clock'), opts.hosts);
     const hosts = await startHosts({ client, runId, undo, runDir, net, images, ledger, clocks }, opts);
     opts.log(`faultline: docker run ${runId} on network ${net.name} (10.77.${net.k}.0/24): ${hosts.map((h) => `${h.name}=${h.address}`).join(' ')}`);
-    return new DockerRuntime(runId, hosts, new ContainerNetwork(runId, hosts), net.name);
+    return new DockerRuntime(runId, hosts, new IptablesPartitions(runId, hosts.map(containerPartitionNode)), net.name);
   } catch (err) {
     for (const e of await undo.runAll()) opts.log(`faultline: ${e}`);
     throw err;

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { Cleanup } from '../../cleanup.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
-import { NetnsNetwork } from '../../net/partition.ts';
+import { IptablesPartitions, type PartitionNode } from '../../net/partition.ts';
 import type { Runtime, RuntimeFactory, RuntimeOptions } from '../types.ts';
-import { runCommand } from '../process.ts';
+import { runChecked, runCommand } from '../process.ts';
 import { cleanLeftovers } from './clean.ts';
 import { NetnsHost } from './host.ts';
 import { deleteLink, deleteNamespace, ip, listNamespaces } from './ip.ts';
@@ -27,7 +27,7 @@ class NetnsRuntime implements Runtime {
   constructor(
     readonly runId: string,
     readonly hosts: readonly NetnsHost[],
-    readonly network: NetnsNetwork,
+    readonly network: IptablesPartitions,
     /** Address the harness has on the run's subnet. */
     readonly harnessAddress: string,
   ) {}
@@ -38,6 +38,15 @@ class NetnsRuntime implements Runtime {
     return h;
   }
 }
+
+/** A host's side of the run's partitions: iptables-restore run inside its namespace. */
+const namespacePartitionNode = (host: NetnsHost): PartitionNode => ({
+  name: host.name,
+  address: host.address,
+  iptablesRestore: async (script) => {
+    await runChecked('ip', ['netns', 'exec', host.namespace, 'iptables-restore', '-w', '5', '--noflush'], { input: script, timeoutMs: 15_000 });
+  },
+});
 
 /** What a run builds, and the undo list it builds it under. */
 interface Build {
@@ -168,7 +177,7 @@ async function create(opts: RuntimeOptions): Promise<Runtime> {
     const hosts = settled.map((s) => (s as PromiseFulfilledResult<NetnsHost>).value);
     const harness = subnetAddress(k, HARNESS_HOST_OCTET);
     opts.log(`faultline: netns run ${runId}: ${hosts.map((h) => `${h.name}=${h.address}`).join(' ')} (harness ${harness})`);
-    return new NetnsRuntime(runId, hosts, new NetnsNetwork(runId, hosts), harness);
+    return new NetnsRuntime(runId, hosts, new IptablesPartitions(runId, hosts.map(namespacePartitionNode)), harness);
   } catch (err) {
     for (const e of await undo.runAll()) opts.log(`faultline: ${e}`);
     throw err;
