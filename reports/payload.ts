@@ -4,9 +4,10 @@
 import type { Op, PairedOp } from '../harness/history/op.ts';
 import type { CheckResult, Counterexample, Validity } from '../harness/checker/result.ts';
 import {
-  describeValue, faultWindows, historySpan, latencySeries, latencyStats, pairOps, throughput,
-  type FaultWindow, type LatencySeries, type LatencyStats, type ThroughputSeries,
+  describeValue, faultViews, historySpan, latencySeries, latencyStats, throughput,
+  type FaultView, type LatencySeries, type LatencyStats, type ThroughputSeries,
 } from './stats.ts';
+import { pairOps } from '../harness/history/pair.ts';
 
 /** One op as the page shows it (short keys keep 100k-op pages small). */
 export interface OpView {
@@ -20,7 +21,7 @@ export interface CounterexampleView {
   longestPrefix: number[];
   failingOp: number;
   candidates: Counterexample['candidates'];
-  faults: FaultWindow[];
+  faults: FaultView[];
   /** Ops of the checker's counterexample left out to keep the drawing readable (farthest from the failing op). */
   omitted: number;
 }
@@ -47,7 +48,7 @@ export interface ReportPayload {
   spanMs: number;
   records: number;
   checks: CheckView[];
-  faults: FaultWindow[];
+  faults: FaultView[];
   /** Other events (session connected/expired, ...), at most LIMITS.events of them. */
   events: { time: number; process: string; f: string; text: string }[];
   eventsTotal: number;
@@ -151,8 +152,8 @@ function isCounterexample(x: unknown): x is Counterexample {
   return !!c && typeof c === 'object' && Array.isArray(c.ops);
 }
 
-function counterexampleView(cx: Counterexample, faults: FaultWindow[], nodeOf: Map<number, string>): CounterexampleView {
-  const all = pairOps(cx.ops);
+function counterexampleView(cx: Counterexample, faults: FaultView[], nodeOf: Map<number, string>): CounterexampleView {
+  const all = pairOps(cx.ops, { lenient: true });
   const near = (p: PairedOp) => Math.abs(p.invokeIndex - cx.failingOp);
   const pairs = all.length <= LIMITS.counterexampleOps ? all
     : [...all].sort((a, b) => near(a) - near(b)).slice(0, LIMITS.counterexampleOps).sort((a, b) => a.invokeIndex - b.invokeIndex);
@@ -175,7 +176,7 @@ function violationTime(v: { time?: number; ops?: number[] }, timeOf: (index: num
   return undefined;
 }
 
-function checkView(check: CheckResult, faults: FaultWindow[], nodeOf: Map<number, string>, timeOf: (index: number) => number | undefined): CheckView {
+function checkView(check: CheckResult, faults: FaultView[], nodeOf: Map<number, string>, timeOf: (index: number) => number | undefined): CheckView {
   const violations = (check.violations ?? []).slice(0, LIMITS.violations).map((v) => ({
     message: describeValue(v.message, LIMITS.stringChars),
     ...(v.ops ? { ops: v.ops.slice(0, LIMITS.violationOps).map(Number) } : {}),
@@ -216,9 +217,9 @@ function selectOps(pairs: PairedOp[], checks: CheckView[], history: readonly Op[
 const chartBins = (ops: number) => Math.min(300, Math.max(30, Math.round(ops / 10)));
 
 export function buildPayload(input: PayloadInput): ReportPayload {
-  const pairs = pairOps(input.history);
+  const pairs = pairOps(input.history, { lenient: true });
   const spanMs = historySpan(input.history);
-  const faults = faultWindows(input.history);
+  const faults = faultViews(input.history);
   const nodeOf = new Map<number, string>();
   for (const op of input.history) if (op.node !== undefined && op.type === 'invoke') nodeOf.set(op.index, op.node);
   const startOf = new Map<number, number>();

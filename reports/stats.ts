@@ -1,19 +1,14 @@
-// Summaries of a history that stay small however long the run was: invoke/completion pairs, latency
-// percentiles per op kind, throughput and latency binned over time, and the nemesis fault windows.
-// Reports and the run index both draw from these, so the numbers on both pages are the same.
-import type { FaultValue, Op, PairedOp } from '../harness/history/op.ts';
-import { NEMESIS } from '../harness/history/op.ts';
+// Summaries of a history that stay small however long the run was: latency percentiles per op kind,
+// throughput and latency binned over time, and the nemesis fault windows as text. They work on the
+// pairs of harness/history/pair.ts (lenient mode) and the windows of harness/history/faults.ts, the
+// same readers the checkers use; reports and the run index both draw from these, so the numbers on
+// both pages are the same.
+import type { Op, PairedOp } from '../harness/history/op.ts';
+import { faultWindows, type FaultWindow } from '../harness/history/faults.ts';
 
-/** A nemesis fault from its `fault-start` to its `fault-end` (or to the end of the history). */
-export interface FaultWindow {
-  id: string;
-  fault: string;
-  targets: string[];
+/** A fault window as the page draws it: its detail already short text. */
+export interface FaultView extends Omit<FaultWindow, 'detail' | 'startIndex'> {
   detail?: string;
-  start: number;
-  end: number;
-  /** True when the history ended before the fault was healed. */
-  open: boolean;
 }
 
 export interface LatencyStats {
@@ -44,66 +39,9 @@ export interface LatencySeries {
   kinds: { f: string; p50: (number | null)[]; max: (number | null)[] }[];
 }
 
-const isFaultRecord = (op: Op) => op.process === NEMESIS && op.type === 'event' && (op.f === 'fault-start' || op.f === 'fault-end');
-
-/** Pairs each client invoke with the next completion of the same process; unfinished invokes become info.
- *  Unlike harness/history/pair.ts (the checkers' strict pairing, info ending at Infinity) this never
- *  throws and keeps the time an info completion was recorded: a report must draw a broken or cut-short
- *  history too, and needs a finite end for every bar. */
-export function pairOps(history: readonly Op[]): PairedOp[] {
-  const pending = new Map<number | string, Op>();
-  const pairs: PairedOp[] = [];
-  const lastTime = history.length ? history[history.length - 1].time : 0;
-  for (const op of history) {
-    if (op.type === 'event' || op.process === NEMESIS) continue;
-    if (op.type === 'invoke') { pending.set(op.process, op); continue; }
-    const invoke = pending.get(op.process);
-    if (!invoke) continue;
-    pending.delete(op.process);
-    pairs.push(toPair(invoke, op));
-  }
-  for (const invoke of pending.values()) pairs.push(toPair(invoke, undefined, lastTime));
-  return pairs.sort((a, b) => a.invokeIndex - b.invokeIndex);
-}
-
-function toPair(invoke: Op, done: Op | undefined, lastTime = invoke.time): PairedOp {
-  const pair: PairedOp = {
-    process: invoke.process, f: invoke.f, invokeValue: invoke.value,
-    value: done && done.type !== 'info' ? done.value : null,
-    type: done ? (done.type as PairedOp['type']) : 'info',
-    invokeIndex: invoke.index, completeIndex: done ? done.index : -1,
-    start: invoke.time, end: done ? done.time : Math.max(lastTime, invoke.time),
-  };
-  if (invoke.key !== undefined) pair.key = invoke.key;
-  const error = done?.error ?? (done ? undefined : 'history ended before this op completed');
-  if (error !== undefined) pair.error = error;
-  const meta = { ...invoke.meta, ...done?.meta };
-  if (Object.keys(meta).length) pair.meta = meta;
-  return pair;
-}
-
-/** Fault windows paired by id, in start order. A fault-end without a start is ignored. */
-export function faultWindows(history: readonly Op[]): FaultWindow[] {
-  const open = new Map<string, FaultWindow>();
-  const done: FaultWindow[] = [];
-  const lastTime = history.length ? history[history.length - 1].time : 0;
-  for (const op of history) {
-    if (!isFaultRecord(op)) continue;
-    const v = (op.value ?? {}) as Partial<FaultValue>;
-    const id = String(v.id ?? v.fault ?? op.index);
-    if (op.f === 'fault-start') {
-      open.set(id, {
-        id, fault: String(v.fault ?? 'fault'), targets: Array.isArray(v.targets) ? v.targets.map(String) : [],
-        ...(v.detail !== undefined ? { detail: describeValue(v.detail, 200) } : {}),
-        start: op.time, end: lastTime, open: true,
-      });
-    } else if (open.has(id)) {
-      const w = open.get(id)!;
-      open.delete(id);
-      done.push({ ...w, end: op.time, open: false });
-    }
-  }
-  return [...done, ...open.values()].sort((a, b) => a.start - b.start);
+/** The fault windows (harness/history/faults.ts, the checkers' reader) with their detail as text. */
+export function faultViews(history: readonly Op[]): FaultView[] {
+  return faultWindows(history).map(({ startIndex: _, detail, ...w }) => ({ ...w, ...(detail !== undefined ? { detail: describeValue(detail, 200) } : {}) }));
 }
 
 /** Short one-line text of a JSON value, for labels and tables. */

@@ -8,24 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NEMESIS, type FaultValue, type Op } from '../harness/history/op.ts';
+import type { FaultValue, Op } from '../harness/history/op.ts';
+import { faultWindows } from '../harness/history/faults.ts';
 import { runScenario } from '../harness/scenario/run.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** [start, end] of every fault, from the nemesis records. */
-function faultWindows(history: readonly Op[]): [number, number][] {
-  const starts = new Map<string, number>();
-  const windows: [number, number][] = [];
-  for (const op of history) {
-    if (op.process !== NEMESIS) continue;
-    const v = op.value as FaultValue;
-    if (op.f === 'fault-start') starts.set(v.id, op.time);
-    if (op.f === 'fault-end' && starts.has(v.id)) windows.push([starts.get(v.id)!, op.time]);
-  }
-  return windows;
-}
 
 describe('zk-register scenarios on real ZooKeeper @integration', function () {
   this.timeout(180_000);
@@ -48,7 +36,7 @@ describe('zk-register scenarios on real ZooKeeper @integration', function () {
     assert.ok(existsSync(path.join(out, 'result.json')) && existsSync(path.join(out, 'history.jsonl')));
     const started = history.filter((o) => o.f === 'fault-start').map((o) => (o.value as FaultValue).fault);
     assert.deepEqual(started, ['partition-halves', 'kill'], 'both faults really happened');
-    const windows = faultWindows(history);
+    const windows = faultWindows(history).filter((w) => !w.open).map((w) => [w.start, w.end]);
     const ok = history.filter((o) => o.type === 'ok');
     const during = ok.filter((o) => windows.some(([s, e]) => o.time >= s && o.time <= e)).length;
     const lastEnd = Math.max(...windows.map(([, e]) => e));

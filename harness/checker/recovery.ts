@@ -2,7 +2,8 @@
 // the first write was acknowledged (e.g. leader isolation → new leader → first ok write), and how
 // many ops succeeded during and after it. The check itself is what a majority-quorum system
 // promises once the network is whole again: some operation succeeds after the last fault ended.
-import { NEMESIS, type FaultValue, type Op } from '../history/op.ts';
+import type { Op } from '../history/op.ts';
+import { faultWindows } from '../history/faults.ts';
 import { pairOps } from '../history/pair.ts';
 import type { CheckResult, Checker } from './result.ts';
 
@@ -18,33 +19,16 @@ export interface FaultRecovery {
   okAfter: number;
 }
 
-interface FaultSpan {
-  value: FaultValue;
-  start: number;
-  end: number | null;
-}
-
-function faultSpans(history: readonly Op[]): FaultSpan[] {
-  const spans = new Map<string, FaultSpan>();
-  for (const op of history) {
-    if (op.process !== NEMESIS || op.type !== 'event') continue;
-    const v = op.value as FaultValue;
-    if (op.f === 'fault-start') spans.set(v.id, { value: v, start: op.time, end: null });
-    else if (op.f === 'fault-end' && spans.has(v.id)) spans.get(v.id)!.end = op.time;
-  }
-  return [...spans.values()].sort((a, b) => a.start - b.start);
-}
-
 /** `writes`: the op names that go through the quorum (write, cas by default). */
 export function measureRecovery(history: readonly Op[], writes: readonly string[] = ['write', 'cas']): { faults: FaultRecovery[]; okAfterLastFault: number; lastFaultEnd: number | null } {
   const ok = pairOps(history).filter((o) => o.type === 'ok');
-  const spans = faultSpans(history);
+  const spans = faultWindows(history).map((w) => ({ ...w, end: w.open ? null : w.end }));
   const faults = spans.map((s, i): FaultRecovery => {
     const end = s.end ?? Infinity;
     const next = spans[i + 1]?.start ?? Infinity;
     const firstWrite = ok.filter((o) => writes.includes(o.f) && o.start >= s.start).sort((a, b) => a.end - b.end)[0];
     return {
-      fault: s.value.fault, id: s.value.id, targets: s.value.targets ?? [], start: round(s.start), end: s.end === null ? null : round(s.end),
+      fault: s.fault, id: s.id, targets: s.targets, start: round(s.start), end: s.end === null ? null : round(s.end),
       firstOkWriteMs: firstWrite ? round(firstWrite.end - s.start) : null,
       okDuring: ok.filter((o) => o.end >= s.start && o.end <= end).length,
       okAfter: ok.filter((o) => o.end > end && o.end < next).length,

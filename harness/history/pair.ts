@@ -1,6 +1,13 @@
-// Pairs each invoke with its completion, the shape every checker works on. Jepsen semantics: an
-// `info` completion leaves the outcome unknown (the op may take effect at any time after its invoke,
-// or never), and an invoke with no completion by the end of the history counts as `info` too.
+// Pairs each invoke with its completion, the shape every checker and every report works on. Jepsen
+// semantics: an `info` completion leaves the outcome unknown (the op may take effect at any time
+// after its invoke, or never), and an invoke with no completion by the end of the history counts as
+// `info` too.
+//
+// Two modes over one walk. Strict (checkers): a malformed history is a UsageError naming where, and
+// an info op ends at Infinity (it may take effect at any later time). Lenient (reports): never
+// throws — a report must draw a broken or cut-short history too — skips completions without an
+// invoke, and keeps a finite end for every bar: the time the info completion was recorded, the next
+// invoke of the same process, or the history's last time.
 import { UsageError } from '../errors.ts';
 import type { Op, PairedOp } from './op.ts';
 import { isClientOp } from './op.ts';
@@ -8,29 +15,44 @@ import { isClientOp } from './op.ts';
 /** Says where a history record came from, for error messages ("history.edn:12"). */
 export type Locate = (position: number) => string;
 
+export interface PairOptions {
+  /** Never throw; finite ends for info and unfinished ops (see above). */
+  lenient?: boolean;
+  /** Where a record came from, for strict mode's errors (default: its op index). */
+  locate?: Locate;
+}
+
 const defaultLocate = (history: readonly Op[]): Locate => (position) => `op index ${history[position]?.index ?? position}`;
 
-/** Returns the client ops of a history paired invoke→completion, in invoke order. Nemesis and session
- *  events are skipped. An unmatched completion, or an invoke on a process that still has one open,
- *  is a UsageError naming where it is. */
-export function pairOps(history: readonly Op[], locate: Locate = defaultLocate(history)): PairedOp[] {
+/** The client ops of a history paired invoke→completion, in invoke order; nemesis and session events
+ *  are skipped. `locate` (or options) as described above. */
+export function pairOps(history: readonly Op[], how: Locate | PairOptions = {}): PairedOp[] {
+  const { lenient = false, locate = defaultLocate(history) } = typeof how === 'function' ? { locate: how } : how;
   const open = new Map<number | string, { op: PairedOp; position: number }>();
   const paired: PairedOp[] = [];
   history.forEach((op, position) => {
     if (!isClientOp(op)) return;
     const pending = open.get(op.process);
     if (op.type === 'invoke') {
-      if (pending) throw new UsageError(`${locate(position)}: process ${op.process} invokes ${op.f} while its ${pending.op.f} from ${locate(pending.position)} has not completed`);
+      if (pending && !lenient) throw new UsageError(`${locate(position)}: process ${op.process} invokes ${op.f} while its ${pending.op.f} from ${locate(pending.position)} has not completed`);
+      if (pending) cutShort(pending.op, op.time, 'its process invoked again before it completed');
       const entry = invokeOf(op);
       open.set(op.process, { op: entry, position });
       paired.push(entry);
       return;
     }
-    if (!pending) throw new UsageError(`${locate(position)}: ${op.type} completion of ${op.f} by process ${op.process} has no matching invoke`);
-    if (pending.op.f !== op.f) throw new UsageError(`${locate(position)}: completion ${op.f} by process ${op.process} does not match its invoke ${pending.op.f} at ${locate(pending.position)}`);
-    complete(pending.op, op);
+    if (!pending) {
+      if (lenient) return;
+      throw new UsageError(`${locate(position)}: ${op.type} completion of ${op.f} by process ${op.process} has no matching invoke`);
+    }
+    if (pending.op.f !== op.f && !lenient) throw new UsageError(`${locate(position)}: completion ${op.f} by process ${op.process} does not match its invoke ${pending.op.f} at ${locate(pending.position)}`);
+    complete(pending.op, op, lenient);
     open.delete(op.process);
   });
+  if (lenient) {
+    const lastTime = history.length ? history[history.length - 1].time : 0;
+    for (const { op } of open.values()) cutShort(op, lastTime, 'history ended before this op completed');
+  }
   return paired;
 }
 
@@ -44,12 +66,18 @@ function invokeOf(op: Op): PairedOp {
   return paired;
 }
 
-function complete(paired: PairedOp, op: Op): void {
+function complete(paired: PairedOp, op: Op, lenient: boolean): void {
   paired.type = op.type as PairedOp['type'];
   paired.completeIndex = op.index;
-  paired.end = op.type === 'info' ? Infinity : op.time;
+  paired.end = op.type === 'info' && !lenient ? Infinity : op.time;
   paired.value = op.type === 'info' ? null : op.value;
   if (op.error !== undefined) paired.error = op.error;
   if (op.meta !== undefined) paired.meta = { ...paired.meta, ...op.meta };
   if (op.key !== undefined && paired.key === undefined) paired.key = op.key;
+}
+
+/** Lenient mode: an op that never completed stays info, drawn up to `time`. */
+function cutShort(paired: PairedOp, time: number, why: string): void {
+  paired.end = Math.max(time, paired.start);
+  paired.error = why;
 }

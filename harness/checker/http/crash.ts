@@ -6,9 +6,10 @@
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import type { Op } from '../../history/op.ts';
 import {
-  describe, faultsDuring, faultWindows, httpRequests, outcome, queueDelay, workersRead,
-  type FaultWindow, type HttpRequest,
+  describe, faultsDuring, httpRequests, outcome, queueDelay, workersRead,
+  type HttpRequest,
 } from './requests.ts';
+import { faultWindows, type FaultWindow } from '../../history/faults.ts';
 
 /** A refusal or a crash is answered "at once": well under any timeout. */
 const AT_ONCE_MS = 1000;

@@ -5,9 +5,10 @@
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import type { Op } from '../../history/op.ts';
 import {
-  describe, expectations, faultsDuring, oversizedBlock, faultWindows, httpRequests, outcome, perWorker, queueDelay,
+  describe, expectations, faultsDuring, oversizedBlock, httpRequests, outcome, perWorker, queueDelay,
   requestTable, serverLatency, workersRead, type Expectations, type HttpRequest,
 } from './requests.ts';
+import { faultWindows } from '../../history/faults.ts';
 
 export interface KillWindow {
   rid: string;

@@ -5,9 +5,10 @@
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import type { Op } from '../../history/op.ts';
 import {
-  describe, expectations, faultsDuring, faultWindows, httpRequests, outcome, oversizedBlock, perWorker, queueDelay, requestTable,
+  describe, expectations, faultsDuring, httpRequests, outcome, oversizedBlock, perWorker, queueDelay, requestTable,
   type Expectations, type HttpRequest,
 } from './requests.ts';
+import { faultWindows } from '../../history/faults.ts';
 
 /** When the worker took the request (history ms). */
 const began = (r: HttpRequest) => r.start + queueDelay(r);

@@ -1,11 +1,11 @@
 // The request view the HTTP checkers share: a history of HTTP ops (as harness/workloads/http.ts records
 // them) turned into one record per request — what was asked (how long the upstream stays silent, how
 // long it takes in all), what came back (status, worker pid, latency), when the worker really started
-// it (from the app's journal, read in the final phase) — plus the nemesis's fault windows and the
-// deadlines the scenario expects. Pure: the checkers in this folder only read these records.
+// it (from the app's journal, read in the final phase) — and the deadlines the scenario expects; the
+// fault windows come from history/faults.ts. Pure: the checkers in this folder only read these records.
 import type { Op } from '../../history/op.ts';
-import { NEMESIS } from '../../history/op.ts';
 import { pairOps } from '../../history/pair.ts';
+import type { FaultWindow } from '../../history/faults.ts';
 
 /** Op names of the HTTP workload that are requests to the app (the final reads are not). */
 export const REQUEST_KINDS = ['fast', 'slow', 'over', 'stream', 'body', 'effect', 'bigvars'] as const;
@@ -68,40 +68,10 @@ export interface HttpRequest {
   echo?: number;
 }
 
-export interface FaultWindow {
-  fault: string;
-  id: string;
-  start: number;
-  end: number;
-  targets: string[];
-  detail?: unknown;
-}
-
 /** The final `effects` read: side-effect counts and the journal of started requests. */
 export interface EffectsRead {
   effects: Record<string, number>;
   started: Record<string, [number, number]>;
-}
-
-export function faultWindows(history: readonly Op[]): FaultWindow[] {
-  const open = new Map<string, FaultWindow>();
-  const out: FaultWindow[] = [];
-  const last = history.length ? history[history.length - 1].time : 0;
-  for (const op of history) {
-    if (op.process !== NEMESIS || op.type !== 'event') continue;
-    const v = (op.value ?? {}) as { fault?: string; id?: string; targets?: string[]; detail?: unknown };
-    const id = String(v.id ?? v.fault);
-    if (op.f === 'fault-start') {
-      const w: FaultWindow = { fault: String(v.fault), id, start: op.time, end: last, targets: v.targets ?? [], detail: v.detail };
-      open.set(id, w);
-      out.push(w);
-    } else if (op.f === 'fault-end') {
-      const w = open.get(id);
-      if (w) w.end = op.time;
-      open.delete(id);
-    }
-  }
-  return out;
 }
 
 /** The last successful `effects` read in the history, if any. */

@@ -6,9 +6,10 @@
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import type { Op } from '../../history/op.ts';
 import {
-  describe, expectations, faultsDuring, faultWindows, httpRequests, outcome, oversizedBlock, queueDelay, requestTable,
-  type Expectations, type FaultWindow, type HttpRequest,
+  describe, expectations, faultsDuring, httpRequests, outcome, oversizedBlock, queueDelay, requestTable,
+  type Expectations, type HttpRequest,
 } from './requests.ts';
+import { faultWindows, type FaultWindow } from '../../history/faults.ts';
 
 /** Faults that end requests by breaking the upstream (→ 502) rather than stalling it (→ 504). */
 const BREAKING_FAULTS = new Set(['worker-kill', 'master-kill']);

@@ -13,7 +13,8 @@
 //   node existed from before the join was acknowledged, and still at a later `hold` (a setData on
 //   it that succeeded); ephemeral nodes never come back, so it existed in between.
 // Measured: how long after each end the member was last listed and first seen gone.
-import { NEMESIS, type FaultValue, type Op } from '../../history/op.ts';
+import type { Op } from '../../history/op.ts';
+import { faultWindows, type FaultWindow } from '../../history/faults.ts';
 import { pairOps } from '../../history/pair.ts';
 import type { Checker, CheckResult, Violation } from '../result.ts';
 
@@ -59,30 +60,6 @@ export function membershipFacts(history: readonly Op[], b: MembershipBounds): { 
   return { lives, lists };
 }
 
-interface FaultWindow { fault: string; start: number; end: number; startIndex: number; targets: Set<string> }
-
-/** Every fault from the nemesis records; one never healed lasts to the end of the history. */
-function faultWindows(history: readonly Op[]): FaultWindow[] {
-  const starts = new Map<string, Op>();
-  const windows: FaultWindow[] = [];
-  const close = (start: Op, end: number) => {
-    const v = start.value as FaultValue;
-    windows.push({ fault: v.fault, start: start.time, end, startIndex: start.index, targets: new Set(v.targets ?? []) });
-  };
-  for (const op of history) {
-    if (op.process !== NEMESIS) continue;
-    const v = op.value as FaultValue;
-    if (op.f === 'fault-start') starts.set(v.id, op);
-    if (op.f === 'fault-end' && starts.has(v.id)) {
-      close(starts.get(v.id)!, op.time);
-      starts.delete(v.id);
-    }
-  }
-  const last = history.length ? history[history.length - 1].time : 0;
-  for (const start of starts.values()) close(start, last);
-  return windows.sort((a, b) => a.start - b.start);
-}
-
 /** A member whose server was cut off for longer than session timeout + bound (and that was still a
  *  member at the cut) must be gone by the cut's start + that bound. */
 function applyCutOffs(windows: FaultWindow[], lives: Map<string, MemberLife>, b: MembershipBounds): void {
@@ -90,7 +67,7 @@ function applyCutOffs(windows: FaultWindow[], lives: Map<string, MemberLife>, b:
   for (const w of windows) {
     if (!CUT_KINDS.has(w.fault) || w.end - w.start < bound) continue;
     for (const l of lives.values()) {
-      if (l.joinedAt === undefined || l.joinedAt > w.start || !l.node || !w.targets.has(l.node)) continue;
+      if (l.joinedAt === undefined || l.joinedAt > w.start || !l.node || !w.targets.includes(l.node)) continue;
       if (l.end && l.end.time <= w.start) continue;
       const deadline = w.start + bound;
       if (!l.end || deadline < l.end.deadline) l.end = { time: w.start, how: `cut off (${w.fault} of ${l.node})`, index: w.startIndex, deadline, delayedBy: [] };
