@@ -47,7 +47,7 @@ async function harness(stack: UwsgiCluster, dir: string): Promise<{ perSec: numb
   const recorder = await HistoryRecorder.open(path.join(dir, 'history.jsonl'));
   try {
     const stats = await runWorkers({
-      scenario, workload: httpWorkload(options), cluster: stack, options, recorder, rng: new Rng(1),
+      scenario, workload: httpWorkload(options), cluster: stack, runId: 'bench', options, recorder, rng: new Rng(1),
       timeLimitMs: HARNESS_SECONDS * 1000, opTimeoutMs: 10_000, log: () => {}, beforeFinal: async () => {},
     });
     const extra = pairOps(recorder.ops).filter((p) => p.f === 'fast' && p.type === 'ok')

@@ -3,14 +3,14 @@
 // stopped with SIGTERM cleans up by itself; and clean never touches a run that is still going.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cleanup } from '../harness/cleanup.ts';
 import { clean } from '../harness/commands/clean.ts';
 import netns from '../harness/runtime/netns/index.ts';
 import { leftoversOf } from '../harness/runtime/netns/leftovers.ts';
-import { ledgerDir } from '../harness/runtime/ledger.ts';
+import { Ledger, ledgerDir, processesTagged } from '../harness/runtime/ledger.ts';
 import { runCommand, waitFor } from '../harness/runtime/process.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,6 +102,51 @@ describe('faultline clean @integration', function () {
       assert.ok(left.includes(`namespace fl-${rt.runId}-n1`), left.join(' | '));
     } finally {
       assert.deepEqual(await cleanup.runAll(), []);
+    }
+  });
+});
+
+describe('faultline clean finds what escaped the ledger @integration', function () {
+  this.timeout(90_000);
+
+  it("kills a daemonized uWSGI of a SIGKILLed run (a new session, pids the ledger never listed) by the run's tag", async () => {
+    // a faultline-like process: the local runtime (no namespace would take the daemon down with it)
+    // and the real uwsgi-nginx stack with daemonize=true, then it waits to be killed
+    const code = `
+      import local from '${ROOT}/harness/runtime/local/index.ts';
+      import target from '${ROOT}/targets/uwsgi-nginx/index.ts';
+      import { Cleanup } from '${ROOT}/harness/cleanup.ts';
+      const cleanup = new Cleanup();
+      const rt = await local.create({ hosts: target.hostNames(1, {}), logDir: '${LOG_DIR}', cleanup, log: () => {} });
+      const stack = await target.start({ runtime: rt, hosts: rt.hosts, options: { daemonize: 'true', processes: '2' }, cleanup, log: () => {}, startTimeoutMs: 30000 });
+      console.log(JSON.stringify({ runId: rt.runId, workers: await stack.workerPids() }));
+      setTimeout(() => {}, 60000);
+    `;
+    mkdirSync(LOG_DIR, { recursive: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    let run: { runId: string; workers: number[] } | undefined;
+    try {
+      run = JSON.parse(await waitFor('the child run to start its daemonized uWSGI', 60_000, () => (out.includes('\n') ? out.split('\n')[0] : undefined))) as { runId: string; workers: number[] };
+    } finally {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    const { runId, workers } = run;
+    const master = Number(readFileSync(`/proc/${workers[0]}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const daemon = [master, ...workers];
+    const ledger = Ledger.list().find((l) => l.data.runId === runId);
+    try {
+      assert.ok(ledger, 'the killed run left its ledger');
+      for (const pid of daemon) assert.ok(!ledger.data.processes.some((p) => p.pid === pid), `pid ${pid} of the daemon is not in the ledger`);
+      assert.deepEqual(processesTagged(runId).filter((p) => daemon.includes(p)).sort(), [...daemon].sort(), 'master and workers carry the run tag');
+      const cleaned = await faultlineClean();
+      for (const pid of daemon) assert.match(cleaned, new RegExp(`killed pid ${pid} \\(tagged FAULTLINE_RUN=${runId}\\)`));
+      await waitFor('the daemonized uWSGI to be gone', 5000, () => processesTagged(runId).length === 0);
+    } finally {
+      for (const pid of processesTagged(runId)) process.kill(pid, 'SIGKILL');
+      await clean({}, () => {});
     }
   });
 });

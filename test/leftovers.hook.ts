@@ -4,11 +4,11 @@
 // counts; on a shared development machine only what this test process owned is checked (other
 // people's live runs are not leftovers).
 import assert from 'node:assert/strict';
-import { Ledger } from '../harness/runtime/ledger.ts';
+import { Ledger, taggedProcesses } from '../harness/runtime/ledger.ts';
 import { leftoversOf } from '../harness/runtime/netns/leftovers.ts';
 import { runCommand } from '../harness/runtime/process.ts';
 
-const DAEMONS = /QuorumPeerMain|uwsgi|nginx: master|targets\/zk-lite\/main\.ts|targets\/uwsgi-lite\//;
+const DAEMONS = /QuorumPeerMain|uwsgi|nginx: master|targets\/zk-lite\/main\.ts|targets\/uwsgi-lite\/|recipes\/member\.ts/;
 
 async function daemonsAlive(): Promise<string[]> {
   const ps = await runCommand('ps', ['-eo', 'pid=,ppid=,args='], { timeoutMs: 10_000 });
@@ -40,6 +40,7 @@ after(async function () {
     ...ledgers,
     ...(everything && process.getuid?.() === 0 ? await leftoversOf() : []),
     ...(everything ? await daemonsAlive() : []),
+    ...(everything ? taggedProcesses().map((p) => `process ${p.pid} tagged by run ${p.runId}`) : []),
     ...(await dockerOfOurs(everything)),
   ];
   assert.deepEqual(found, [], `the test suite left these behind:\n${found.join('\n')}`);

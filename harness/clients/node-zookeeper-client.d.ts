@@ -27,6 +27,7 @@ declare module 'node-zookeeper-client' {
     getSessionTimeout(): number;
     create(path: string, data: Buffer | null, mode: number, cb: (err: Exception | null, path: string) => void): void;
     remove(path: string, version: number, cb: (err: Exception | null) => void): void;
+    mkdirp(path: string, cb: (err: Exception | null, path: string) => void): void;
     exists(path: string, watcher: Watcher | null, cb: (err: Exception | null, stat: Stat | null) => void): void;
     getData(path: string, watcher: Watcher | null, cb: (err: Exception | null, data: Buffer | null, stat: Stat) => void): void;
     setData(path: string, data: Buffer | null, version: number, cb: (err: Exception | null, stat: Stat) => void): void;

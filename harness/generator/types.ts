@@ -49,6 +49,9 @@ export type EventSink = (f: string, value: unknown, extra?: { node?: string; met
 
 export interface WorkloadContext<C extends Cluster = Cluster> {
   cluster: C;
+  /** The run's id: a process a client starts carries it (runtime/ledger.ts's runTag), so
+   *  `faultline clean` finds it if the harness dies. */
+  runId: string;
   options: Record<string, unknown>;
   /** Records events for the client with this process id. */
   events: (process: number) => EventSink;

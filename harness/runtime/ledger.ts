@@ -7,6 +7,50 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pidStartTime, sameProcess } from './process.ts';
 
+/** Every process a run starts carries `FAULTLINE_RUN=<run id>` in its environment, and so do its
+ *  forks and a daemon it turns into. The ledger exists before the first of them starts, so `clean`
+ *  finds a dead run's processes by this tag even when they escaped the ledger's process list: a
+ *  daemonized uWSGI (a new session, a pid nobody recorded), the membership recipe's member
+ *  processes, or a process the harness started just before it died. */
+export const RUN_ENV = 'FAULTLINE_RUN';
+
+/** The environment entry that tags a process as run `runId`'s. */
+export const runTag = (runId: string): Record<string, string> => ({ [RUN_ENV]: runId });
+
+/** The live processes tagged by some run, with that run's id (those whose environment this user may
+ *  read; faultline's own process is left out). */
+export function taggedProcesses(): { pid: number; runId: string }[] {
+  const found: { pid: number; runId: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    const tag = environ.split('\0').find((e) => e.startsWith(`${RUN_ENV}=`));
+    if (tag) found.push({ pid, runId: tag.slice(RUN_ENV.length + 1) });
+  }
+  return found;
+}
+
+/** Pids of the live processes tagged as run `runId`'s. */
+export const processesTagged = (runId: string): number[] => taggedProcesses().filter((p) => p.runId === runId).map((p) => p.pid);
+
+/** SIGKILLs what a dead run left running under its tag; says each on `log`. */
+export function killTagged(runId: string, log: (line: string) => void, who: string): void {
+  for (const pid of processesTagged(runId)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      log(`${who}: killed pid ${pid} (tagged ${RUN_ENV}=${runId}) of run ${runId}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
 export interface LedgerProcess {
   pid: number;
   start: number | undefined;

@@ -125,7 +125,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       const controller = new AbortController();
       const nemesis = runNemesis(schedule, { cluster, runtime, rng: rng.fork('nemesis'), log, victims: scenario.nemesis?.on }, (e) => recorder.record(e), controller.signal, kinds);
       const stats = await runWorkers({
-        scenario, workload, cluster, options, recorder, rng: rng.fork('ops'), timeLimitMs: timeLimit * 1000,
+        scenario, workload, cluster, runId: runtime.runId, options, recorder, rng: rng.fork('ops'), timeLimitMs: timeLimit * 1000,
         opTimeoutMs: scenario.opTimeoutMs ?? SCENARIO_DEFAULTS.opTimeoutMs, log,
         beforeFinal: async () => {
           controller.abort();

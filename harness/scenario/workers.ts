@@ -12,6 +12,8 @@ export interface WorkersOptions {
   scenario: Scenario;
   workload: Workload<Cluster>;
   cluster: Cluster;
+  /** The run's id (see WorkloadContext.runId). */
+  runId: string;
   options: Record<string, unknown>;
   recorder: HistoryRecorder;
   rng: Rng;
@@ -92,6 +94,7 @@ export async function runWorkers(o: WorkersOptions): Promise<Record<string, numb
   let next = n;
   const ctx: WorkloadContext<Cluster> = {
     cluster: o.cluster,
+    runId: o.runId,
     options: o.options,
     events: (process) => (f, value, extra) => recorder.record({ process, type: 'event', f, value, ...extra }),
   };

@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { HarnessError, UsageError } from '../errors.ts';
 import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint, nodeForProcess } from '../target.ts';
 import { isZkCode, outcomeOf, ZkSession, type Stat } from '../clients/zk-client.ts';
+import { choiceOption } from './recipes/common.ts';
 
 export type ReadMode = 'linearizable' | 'plain' | 'cached';
 const READ_MODES: readonly ReadMode[] = ['linearizable', 'plain', 'cached'];
@@ -45,8 +46,7 @@ export interface RegisterOptions {
 }
 
 export function registerOptions(o: Record<string, unknown>): RegisterOptions {
-  const readMode = (o.readMode ?? 'linearizable') as ReadMode;
-  if (!READ_MODES.includes(readMode)) throw new UsageError(`register readMode must be one of ${READ_MODES.join(', ')}, got '${String(o.readMode)}'`);
+  const readMode = choiceOption(o, 'register', READ_MODES, 'readMode');
   const int = (k: string, d: number) => {
     const v = o[k] === undefined ? d : Number(o[k]);
     if (!Number.isInteger(v) || v < 1) throw new UsageError(`register option ${k} must be a positive integer, got '${String(o[k])}'`);

@@ -14,7 +14,8 @@
 import type { Op } from '../../history/op.ts';
 import type { Checker, CheckResult, Violation } from '../result.ts';
 import { clockTimeline, type OffsetStep } from '../clock-faults.ts';
-import { describe, expectations, faultWindows, httpRequests, outcome, type FaultWindow, type HttpRequest } from './requests.ts';
+import { describe, expectations, httpRequests, outcome, type HttpRequest } from './requests.ts';
+import { faultWindows, type FaultWindow } from '../../history/faults.ts';
 
 interface Step { time: number; deltaMs: number; node: string; fault: string; felt: boolean; reads: unknown }
 

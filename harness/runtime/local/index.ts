@@ -13,7 +13,7 @@ import { ProxyServer } from '../../net/proxy/index.ts';
 import { ProxiedNetwork } from './links.ts';
 import type { Cleanup } from '../../cleanup.ts';
 import { runCommand, spawnLogged, pidAlive, sameProcess, writeLocalFile } from '../process.ts';
-import { Ledger } from '../ledger.ts';
+import { killTagged, Ledger, runTag } from '../ledger.ts';
 import { CLIENT_HOST, type ExecResult, type Host, type HostProcess, type ProcessSpec, type Runtime, type RuntimeFactory, type RuntimeOptions } from '../types.ts';
 
 /** Ports a run may use: a block of BLOCK ports; hosts take SLOTS each from the bottom, link proxies
@@ -78,7 +78,7 @@ export class LocalHost implements Host {
     const { ledger, cleanup, logDir } = this.ctx;
     const proc = await spawnLogged({
       name: spec.name, command: spec.command, args: spec.args,
-      logFile: path.join(logDir, `${this.name}-${spec.name}.log`), env: this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env, cwd: spec.cwd ?? this.dir,
+      logFile: path.join(logDir, `${this.name}-${spec.name}.log`), env: { ...(this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env), ...runTag(ledger.data.runId) }, cwd: spec.cwd ?? this.dir,
     });
     ledger.addProcess({ pid: proc.pid, start: proc.startTime, name: `${this.name}/${spec.name}` });
     void proc.exited.then(() => ledger.dropProcess(proc.pid));
@@ -163,6 +163,7 @@ const factory: RuntimeFactory = {
         }
         log(`killed ${p.name} (pid ${p.pid}) of dead run ${data.runId}`);
       }
+      killTagged(data.runId, log, 'local');
       for (const d of data.dirs) rmSync(d, { recursive: true, force: true });
       rmSync(file, { force: true });
       log(`removed the ledger of dead local run ${data.runId}`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pidAlive, runChecked, sameProcess } from '../process.ts';
 import { deleteLink, deleteNamespace, killNamespacePids, listLinks, listNamespaces } from './ip.ts';
-import { Ledger, ledgerDir, type LedgerData } from '../ledger.ts';
+import { killTagged, Ledger, ledgerDir, type LedgerData } from '../ledger.ts';
 import { mountsNamed, unmountDisk } from '../disk/tmpfs-disk.ts';
 
 type Log = (line: string) => void;
@@ -42,6 +42,7 @@ async function removeRun(data: LedgerData, log: Log): Promise<void> {
       // exited meanwhile
     }
   }
+  killTagged(data.runId, log, 'netns');
   const namespaces = new Set(await listNamespaces());
   // node namespaces first, the bridge namespace (fl-<run>-br) last
   for (const ns of [...data.namespaces].reverse()) if (namespaces.has(ns)) await removeNamespace(ns, log);

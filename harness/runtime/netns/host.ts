@@ -7,7 +7,7 @@ import type { Cleanup } from '../../cleanup.ts';
 import type { ExecResult, Host, HostDisk, HostProcess, ProcessSpec } from '../types.ts';
 import type { FileClock } from '../clock/fake-clock.ts';
 import { runCommand, spawnLogged, writeLocalFile } from '../process.ts';
-import type { Ledger } from '../ledger.ts';
+import { runTag, type Ledger } from '../ledger.ts';
 
 export interface HostContext {
   logDir: string;
@@ -46,7 +46,7 @@ export class NetnsHost implements Host {
       command: 'ip',
       args: ['netns', 'exec', this.namespace, spec.command, ...spec.args],
       logFile: path.join(logDir, `${this.name}-${spec.name}.log`),
-      env: this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env,
+      env: { ...(this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env), ...runTag(ledger.data.runId) },
       cwd: spec.cwd ?? this.dir,
     });
     ledger.addProcess({ pid: proc.pid, start: proc.startTime, name: `${this.name}/${spec.name}` });

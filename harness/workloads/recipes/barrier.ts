@@ -13,7 +13,7 @@
 //
 // `variant: 'early'` is deliberately wrong: a participant passes (and releases the round) as soon
 // as it sees N-1 participants.
-import { numberOption } from './options.ts';
+import { choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { barrierCheckers } from '../../checker/recipes/barrier.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -43,8 +43,7 @@ export interface BarrierOptions {
 }
 
 export function barrierOptions(o: Record<string, unknown>): BarrierOptions {
-  const variant = (o.variant ?? 'correct') as BarrierVariant;
-  if (!VARIANTS.includes(variant)) throw new UsageError(`barrier variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
+  const variant = choiceOption(o, 'barrier', VARIANTS);
   const int = numberOption(o);
   const participants = int('participants', 4);
   if (!(participants >= 2)) throw new UsageError(`barrier participants must be at least 2, got ${String(o.participants)}`);
@@ -68,12 +67,7 @@ export class BarrierClient implements Client {
   }
 
   async open(): Promise<void> {
-    const s = await this.zk.live();
-    try {
-      await s.ensurePath(BARRIER_ROOT);
-    } catch {
-      // cut off from the quorum: joins will fail, as they should
-    }
+    await this.zk.openAt(BARRIER_ROOT);
   }
 
   async invoke(op: OpSpec): Promise<Completion> {

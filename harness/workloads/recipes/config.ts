@@ -14,7 +14,7 @@
 //
 // `variant: 'no-rewatch'` is deliberately wrong: the watcher never registers again after its first
 // firing, so its view freezes at the first change and never converges.
-import { numberOption } from './options.ts';
+import { choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configCheckers } from '../../checker/recipes/config.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -47,8 +47,7 @@ export interface ConfigOptions {
 }
 
 export function configOptions(o: Record<string, unknown>): ConfigOptions {
-  const variant = (o.variant ?? 'correct') as ConfigVariant;
-  if (!VARIANTS.includes(variant)) throw new UsageError(`config variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
+  const variant = choiceOption(o, 'config', VARIANTS);
   const int = numberOption(o);
   return { variant, writers: int('writers', 1), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), viewWaitMs: int('viewWaitMs', 6000), readPauseMs: int('readPauseMs', 100) };
 }
@@ -89,12 +88,7 @@ export class ConfigClient implements Client {
   }
 
   async open(): Promise<void> {
-    const s = await this.zk.live();
-    try {
-      await s.ensurePath(CONFIG_PATH, '0');
-    } catch {
-      // cut off from the quorum: the watch below retries once the session is back
-    }
+    await this.zk.openAt(CONFIG_PATH, '0');
   }
 
   /** The first read or view makes this client a watcher and arms its first registration. */

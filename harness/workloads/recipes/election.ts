@@ -14,7 +14,7 @@
 // `variant: 'no-recheck'` is deliberately wrong: the candidate ignores session events — it never
 // re-checks after a disconnect and never rejoins after expiry, so it keeps believing what it last
 // saw (possibly that it leads) after its node is gone.
-import { numberOption } from './options.ts';
+import { baseName, bySequence, choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { electionChecker } from '../../checker/recipes/election.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -49,17 +49,13 @@ export interface ElectionOptions {
 }
 
 export function electionOptions(o: Record<string, unknown>): ElectionOptions {
-  const variant = (o.variant ?? 'correct') as ElectionVariant;
-  if (!VARIANTS.includes(variant)) throw new UsageError(`election variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
+  const variant = choiceOption(o, 'election', VARIANTS);
   const int = numberOption(o);
   return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), electionBoundMs: int('electionBoundMs', 8000), viewWaitMs: int('viewWaitMs', 6000), staggerMs: int('staggerMs', 0), minTermMs: int('minTermMs', 2000), resignShare: o.resignShare === undefined ? 0.25 : Number(o.resignShare) };
 }
 
 interface Belief { leader: string | null; self: boolean }
 
-const seq = (child: string) => Number(child.slice(child.lastIndexOf('-') + 1));
-const byQueue = (children: string[]) => children.filter((c) => c.startsWith('c-')).sort((a, b) => seq(a) - seq(b));
-const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 export class Candidate implements Client {
   readonly name: string;
@@ -157,8 +153,8 @@ export class Candidate implements Client {
     const s = this.zk.current;
     const mine = this.mine;
     if (!s || s.isClosed || !mine) return false;
-    const queue = byQueue((await s.children(ELECTION_ROOT)).children);
-    const at = queue.indexOf(base(mine.path));
+    const queue = bySequence((await s.children(ELECTION_ROOT)).children, 'c-');
+    const at = queue.indexOf(baseName(mine.path));
     if (at < 0) {
       // our node is gone although the session lives (it should not happen): stand again
       this.mine = undefined;
@@ -212,7 +208,7 @@ export class Candidate implements Client {
     } catch {
       void this.rejoin();
     }
-    return { type: 'ok', value: { resigned: base(mine.path) } };
+    return { type: 'ok', value: { resigned: baseName(mine.path) } };
   }
 
   /** Final view after the heal: the belief once the candidate knows a leader (or after a wait). */

@@ -11,7 +11,7 @@
 //
 // `variant: 'herd-broken'` is deliberately wrong: every waiter watches the parent (the herd) and
 // takes the lock when its node is among the first TWO children, so two clients hold at once.
-import { numberOption } from './options.ts';
+import { baseName, bySequence, choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockFencingChecker, lockSafetyChecker, mutexChecker } from '../../checker/recipes/lock.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -43,8 +43,7 @@ export interface LockOptions {
 }
 
 export function lockOptions(o: Record<string, unknown>): LockOptions {
-  const variant = (o.variant ?? 'correct') as LockVariant;
-  if (!VARIANTS.includes(variant)) throw new UsageError(`lock variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
+  const variant = choiceOption(o, 'lock', VARIANTS);
   const int = numberOption(o);
   return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), acquireWaitMs: int('acquireWaitMs', 6000), usesPerHold: int('usesPerHold', 3), useMs: int('useMs', 40), staggerMs: int('staggerMs', 0) };
 }
@@ -64,9 +63,6 @@ export class FencedResource {
 
 interface Held { path: string; token: number; session: string }
 
-const seq = (child: string) => Number(child.slice(child.lastIndexOf('-') + 1));
-const byQueue = (children: string[]) => children.filter((c) => c.startsWith('lock-')).sort((a, b) => seq(a) - seq(b));
-const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 export class LockClient implements Client {
   private held: Held | undefined;
@@ -80,12 +76,7 @@ export class LockClient implements Client {
 
   async open(): Promise<void> {
     if (this.o.staggerMs) await sleep(Math.min(2000, this.process * this.o.staggerMs));
-    const s = await this.zk.live();
-    try {
-      await s.ensurePath(LOCK_ROOT);
-    } catch {
-      // cut off from the quorum: acquires will fail, as they should
-    }
+    await this.zk.openAt(LOCK_ROOT);
   }
 
   invoke(op: OpSpec): Promise<Completion> {
@@ -119,8 +110,8 @@ export class LockClient implements Client {
     while (Date.now() < deadline) {
       if (s.isClosed) return { type: 'fail', error: 'SessionExpired: the queued node went with the session' };
       try {
-        const queue = byQueue((await s.children(LOCK_ROOT)).children);
-        const at = queue.indexOf(base(mine));
+        const queue = bySequence((await s.children(LOCK_ROOT)).children, 'lock-');
+        const at = queue.indexOf(baseName(mine));
         if (at < 0) return { type: 'fail', error: 'NoNode: our lock node is gone' };
         if (this.admitted(at)) {
           const stat = await s.exists(mine);

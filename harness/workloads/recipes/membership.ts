@@ -7,8 +7,9 @@
 // checker (../../checker/recipes/membership.ts) holds lists to that, and to the other half of the
 // promise: a member whose session lives stays listed.
 //
-// A member is a separate process so that `crash` is a real process death: the server hears
-// nothing, exactly as when a host dies, and only the session timeout removes the node.
+// A member is a separate process (member.ts) so that `crash` is a real process death: the server
+// hears nothing, exactly as when a host dies, and only the session timeout removes the node. Member
+// processes carry the run's tag, so `faultline clean` finds them if the harness dies.
 //
 // Evidence that lists can be judged by: the observer writes to /fl-group (setData) before each
 // list, so the list reflects every commit before the list began (its server may otherwise lag); a
@@ -24,11 +25,10 @@
 //
 // `variant: 'persistent'` is deliberately wrong: members register PERSISTENT nodes (the classic
 // slip of a missing ephemeral flag), so dead members stay listed forever.
-import { numberOption } from './options.ts';
+import { choiceOption, numberOption } from './common.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { membershipCheckers } from '../../checker/recipes/membership.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
@@ -38,6 +38,7 @@ import { int, oneOf } from '../../options.ts';
 import { z } from 'zod';
 import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint, nodeForProcess } from '../../target.ts';
 import { outcomeOf } from '../../clients/zk-client.ts';
+import { runTag } from '../../runtime/ledger.ts';
 import { RecipeSession } from './session.ts';
 
 export const GROUP_PATH = '/fl-group';
@@ -64,8 +65,7 @@ export interface MembershipOptions {
 }
 
 export function membershipOptions(o: Record<string, unknown>): MembershipOptions {
-  const variant = (o.variant ?? 'correct') as MembershipVariant;
-  if (!VARIANTS.includes(variant)) throw new UsageError(`membership variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
+  const variant = choiceOption(o, 'membership', VARIANTS);
   const int = numberOption(o);
   return {
     variant, observers: int('observers', 1), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
@@ -73,43 +73,9 @@ export function membershipOptions(o: Record<string, unknown>): MembershipOptions
   };
 }
 
-/** The member process: joins (answer id 0), then answers `hold <id>` (setData on its node) and
- *  `close <id>` (delete its node, then close the session) on stdin, one JSON line per answer on stdout carrying the request's id, plus
- *  unsolicited session lines. Exits when its stdin closes (the harness is gone). */
-const MEMBER_SCRIPT = `
-const [libUrl, connect, timeout, path, mode] = process.argv.slice(1);
-const zk = (await import(libUrl)).default;
-const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
-const client = zk.createClient(connect, { sessionTimeout: Number(timeout), spinDelay: 200, retries: 0 });
-const code = (e) => e ? (e.getCode ? e.getCode() : -999) : 0;
-client.on('disconnected', () => say({ session: 'disconnected' }));
-client.on('expired', () => say({ session: 'expired' }));
-client.once('connected', () => {
-  const id = client.getSessionId().toString('hex');
-  client.mkdirp(path.slice(0, path.lastIndexOf('/')), (e1) => {
-    if (e1 && code(e1) !== -110) return say({ id: 0, joined: false, code: code(e1), session: id });
-    client.create(path, Buffer.from(id), zk.CreateMode[mode], (e2) => say(e2 ? { id: 0, joined: false, code: code(e2), session: id } : { id: 0, joined: true, session: id }));
-  });
-});
-client.connect();
-let buffered = '';
-process.stdin.on('data', (d) => {
-  buffered += d;
-  for (let i; (i = buffered.indexOf('\\n')) >= 0; buffered = buffered.slice(i + 1)) {
-    const [cmd, n] = buffered.slice(0, i).split(' ');
-    const id = Number(n);
-    if (cmd === 'hold') client.setData(path, Buffer.from('alive'), -1, (e) => say({ id, held: !e, code: code(e) }));
-    if (cmd === 'close') client.remove(path, -1, (e) => {
-      say({ id, closed: !e || code(e) === -101, code: code(e) });
-      client.close();
-      setTimeout(() => process.exit(0), 500);
-    });
-  }
-});
-process.stdin.on('end', () => process.exit(0));
-`;
-
-const LIB_URL = pathToFileURL(createRequire(import.meta.url).resolve('node-zookeeper-client')).href;
+/** The member process (a file of its own, started with tsx like the other node processes we run). */
+const MEMBER_MAIN = fileURLToPath(new URL('./member.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
 /** node-zookeeper-client's codes for the answers a member can get. */
 const NO_NODE = -101;
 const DEFINITE_CODES = new Set([NO_NODE, -110, -112]);
@@ -221,7 +187,8 @@ export class MemberClient implements Client {
   private async join(): Promise<Completion> {
     if (this.current?.process.alive) return { type: 'fail', error: 'already a member', node: this.node };
     const member = this.names();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', MEMBER_SCRIPT, LIB_URL, await this.ctx.cluster.connectString(this.node), String(this.o.sessionTimeoutMs), `${GROUP_PATH}/${member}`, this.o.variant === 'persistent' ? 'PERSISTENT' : 'EPHEMERAL'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const args = [await this.ctx.cluster.connectString(this.node), String(this.o.sessionTimeoutMs), `${GROUP_PATH}/${member}`, this.o.variant === 'persistent' ? 'PERSISTENT' : 'EPHEMERAL'];
+    const child = spawn(process.execPath, ['--import', TSX, MEMBER_MAIN, ...args], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...runTag(this.ctx.runId) } });
     const proc = new MemberProcess(child, (state) => {
       this.record('member', { member, state: `session-${state}`, session: this.current?.session ?? null }, { node: this.node });
       if (state === 'expired') this.record('member', { member, state: 'expired', session: this.current?.session ?? null }, { node: this.node });
@@ -296,12 +263,7 @@ export class ObserverClient implements Client {
   }
 
   async open(): Promise<void> {
-    const s = await this.zk.live();
-    try {
-      await s.ensurePath(GROUP_PATH);
-    } catch {
-      // cut off from the quorum: lists will fail, as they should
-    }
+    await this.zk.openAt(GROUP_PATH);
   }
 
   async invoke(op: OpSpec): Promise<Completion> {

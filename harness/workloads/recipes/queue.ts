@@ -13,7 +13,7 @@
 // `variant: 'read-is-take'` is deliberately wrong: the consumer treats the getData of the lowest
 // child as the take and deletes it afterwards ignoring NoNode, so two consumers reading the same
 // child both deliver it.
-import { numberOption } from './options.ts';
+import { bySequence, choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { queueCheckers } from '../../checker/recipes/queue.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -49,8 +49,7 @@ export interface QueueOptions {
 }
 
 export function queueOptions(o: Record<string, unknown>): QueueOptions {
-  const variant = (o.variant ?? 'correct') as QueueVariant;
-  if (!VARIANTS.includes(variant)) throw new UsageError(`queue variant must be one of ${VARIANTS.join(', ')}, got '${String(o.variant)}'`);
+  const variant = choiceOption(o, 'queue', VARIANTS);
   const int = numberOption(o);
   return {
     variant, producers: int('producers', 2), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
@@ -61,8 +60,6 @@ export function queueOptions(o: Record<string, unknown>): QueueOptions {
 /** One element taken off the queue: its value and the child it was stored in. */
 export interface Taken { element: string; path: string }
 
-const seq = (child: string) => Number(child.slice(child.lastIndexOf('-') + 1));
-const inOrder = (children: string[]) => children.filter((c) => c.startsWith('item-')).sort((a, b) => seq(a) - seq(b));
 
 /** The outcome of one attempt to take the lowest element. */
 type Take = { kind: 'taken'; taken: Taken } | { kind: 'empty' } | { kind: 'unknown'; candidate: Taken; error: string } | { kind: 'failed'; error: string };
@@ -75,12 +72,7 @@ export class QueueClient implements Client {
   }
 
   async open(): Promise<void> {
-    const s = await this.zk.live();
-    try {
-      await s.ensurePath(QUEUE_PATH);
-    } catch {
-      // cut off from the quorum: ops will fail or be unknown, as they should
-    }
+    await this.zk.openAt(QUEUE_PATH);
   }
 
   async invoke(op: OpSpec): Promise<Completion> {
@@ -149,7 +141,7 @@ export class QueueClient implements Client {
     for (let round = 0; round < 5; round++) {
       let children: string[];
       try {
-        children = inOrder((await s.children(QUEUE_PATH)).children);
+        children = bySequence((await s.children(QUEUE_PATH)).children, 'item-');
       } catch (err) {
         return { kind: 'failed', error: `list: ${outcomeOf(err).error}` }; // a read: no effect
       }

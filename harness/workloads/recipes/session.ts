@@ -56,6 +56,18 @@ export class RecipeSession {
     return session;
   }
 
+  /** Opens the session and makes sure the recipe's `path` exists. A client cut off from the quorum
+   *  cannot create it and need not: its ops will fail or be unknown, as they should. */
+  async openAt(path: string, data = ''): Promise<ZkSession> {
+    const s = await this.live();
+    try {
+      await s.ensurePath(path, data);
+    } catch {
+      // cut off from the quorum
+    }
+    return s;
+  }
+
   get current(): ZkSession | undefined {
     return this.session;
   }
