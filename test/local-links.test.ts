@@ -12,6 +12,11 @@ import { isolate } from '../harness/net/grudge.ts';
 import type { Runtime } from '../harness/runtime/types.ts';
 import { ECHO, ECHO_PORT, EchoConn, medianRtt, startEchoServers, waitListening } from './local-echo.ts';
 import { rewriteHandshake } from '../harness/runtime/local/handshake.ts';
+import { waitFor } from '../harness/runtime/process.ts';
+
+/** Whether a dial to `ep` is refused now (a dial that connects is closed again at once). */
+const refused = (ep: { host: string; port: number }): Promise<boolean> =>
+  EchoConn.open(ep).then((c) => (c.close(), false), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
 
 /** ZooKeeper's election handshake: protocol version, server id, advertised "host:port". */
 function electionHello(version: bigint, sid: bigint, address: string, rest = Buffer.alloc(0)): Buffer {
@@ -152,17 +157,17 @@ describe('local runtime: links through the proxy', function () {
     const proc = await h1.spawn({ name: 'echo2', command: process.execPath, args: ['-e', ECHO, String(h1.port(port))] });
     await waitListening(h1, port);
     const ep = await h1.peerEndpoint(runtime.host(n2), port);
-    await new Promise((r) => setTimeout(r, 300)); // the relay notices the listener
+    // the relay's first decision is made before its address is handed out: open at once
     assert.ok((await medianRtt(ep, 3)) < 100);
     await proc.stop();
-    await new Promise((r) => setTimeout(r, 400));
-    await assert.rejects(EchoConn.open(ep), /ECONNREFUSED/);
+    // the relay follows the listener's end within a read or two of the socket tables
+    await waitFor('a dial to the stopped service to be refused', 3000, () => refused(ep));
     await runtime.network.partition(isolate([n1, n2, n3], n1));
-    await new Promise((r) => setTimeout(r, 300));
-    const hung = await EchoConn.open(ep); // accepted: a partition does not answer with a refusal
+    // accepted: a partition does not answer with a refusal
+    const hung = await waitFor<EchoConn>('a dial into the partition to be accepted', 3000, () => EchoConn.open(ep).catch(() => false));
     hung.close();
     await runtime.network.heal();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('a dial to the dead service to be refused again after the heal', 3000, () => refused(ep));
     await assert.rejects(EchoConn.open(ep), /ECONNREFUSED/);
   });
 });

@@ -105,10 +105,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   };
   let server: net.Server | null = await listen(o.listen);
   const address = { host: o.listen.host, port: (server.address() as net.AddressInfo).port };
-  const stopListening = async () => {
+  /** Stops taking connections at once; the ones already made go on (their end is not awaited). */
+  const stopListening = () => {
     const s = server;
     server = null;
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    return new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
   };
   let closed = false;
   return {
@@ -118,7 +119,10 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     },
     async setAccepting(on) {
       if (closed || on === (server !== null)) return;
-      if (!on) return stopListening();
+      if (!on) {
+        void stopListening();
+        return;
+      }
       server = await listen(address);
     },
     async close() {

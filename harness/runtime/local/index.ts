@@ -4,7 +4,7 @@
 // are recorded in a ledger so `faultline clean` finds what a killed run left behind. Every link —
 // the harness to a node, a node to a node — goes through a proxy of the run's own in-process
 // Toxiproxy-compatible server (links.ts), so partitions and slow links work without root.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -13,7 +13,7 @@ import { ProxyServer } from '../../net/proxy/index.ts';
 import { ProxiedNetwork } from './links.ts';
 import type { Cleanup } from '../../cleanup.ts';
 import { runCommand, spawnLogged, pidAlive, sameProcess, writeLocalFile } from '../process.ts';
-import { killTagged, Ledger, runTag } from '../ledger.ts';
+import { killTagged, Ledger, ledgerDir, runTag } from '../ledger.ts';
 import { CLIENT_HOST, type ExecResult, type Host, type HostProcess, type ProcessSpec, type Runtime, type RuntimeFactory, type RuntimeOptions } from '../types.ts';
 
 /** Ports a run may use: a block of BLOCK ports; hosts take SLOTS each from the bottom, link proxies
@@ -31,14 +31,60 @@ const canListen = (port: number) =>
     srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
   });
 
-/** A block of ports nobody listens on right now, chosen at random so concurrent runs rarely meet. */
-async function pickBlock(): Promise<number> {
+const blockLock = (start: number) => path.join(ledgerDir(), `ports-${start}.lock`);
+
+/** The pid in a block lock ("<run id> <pid>"), or undefined when it is gone or unreadable. */
+function lockOwner(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').split(' ')[1]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Claims block `start` for run `runId` by creating its lock exclusively; a lock left by a dead
+ *  process is taken over. */
+function claimBlock(start: number, runId: string): string | undefined {
+  const file = blockLock(start);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${runId} ${process.pid}\n`, { flag: 'wx' });
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = lockOwner(file);
+      if (owner === undefined || pidAlive(owner)) return undefined;
+      rmSync(file, { force: true }); // its run died without cleaning up
+    }
+  }
+  return undefined;
+}
+
+/** Reserves a block of ports for the run: a lock file per block, so two runs at once (parallel test
+ *  files, other people's runs) never share one — probing cannot tell, since a run's relays stop
+ *  listening while their upstreams are down — and probes that skip blocks where some other program
+ *  listens. Chosen at random so concurrent runs rarely even try the same block. */
+async function reserveBlock(runId: string): Promise<{ start: number; lockFile: string }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const start = FIRST + Math.floor(Math.random() * ((LAST - FIRST) / BLOCK)) * BLOCK;
     const probes = [0, 1, SLOTS, SLOTS + 1, 2 * SLOTS, 3 * SLOTS, 4 * SLOTS, BLOCK - 1, BLOCK - 2, BLOCK - 20].map((o) => start + o);
-    if ((await Promise.all(probes.map(canListen))).every(Boolean)) return start;
+    const lockFile = claimBlock(start, runId);
+    if (!lockFile) continue;
+    if ((await Promise.all(probes.map(canListen))).every(Boolean)) return { start, lockFile };
+    rmSync(lockFile, { force: true });
   }
   throw new HarnessError('no free block of loopback ports found for the local runtime');
+}
+
+/** Block locks whose process is dead (a run killed before its ledger named the lock). */
+function removeStaleBlockLocks(log: (line: string) => void): void {
+  for (const name of readdirSync(ledgerDir())) {
+    if (!/^ports-\d+\.lock$/.test(name)) continue;
+    const owner = lockOwner(path.join(ledgerDir(), name));
+    if (owner === undefined || pidAlive(owner)) continue;
+    rmSync(path.join(ledgerDir(), name), { force: true });
+    log(`removed the stale port block lock ${name}`);
+  }
 }
 
 export class LocalHost implements Host {
@@ -129,7 +175,13 @@ const factory: RuntimeFactory = {
     opts.cleanup.add(`folder ${root}`, () => rmSync(root, { recursive: true, force: true }));
     if (opts.hosts.length * SLOTS > BLOCK / 2) throw new HarnessError(`the local runtime runs at most ${BLOCK / 2 / SLOTS} hosts, asked for ${opts.hosts.length}`);
     if (opts.hosts.includes(CLIENT_HOST)) throw new HarnessError(`'${CLIENT_HOST}' names the harness itself and cannot be a host name`);
-    const first = await pickBlock();
+    const block = await reserveBlock(ledger.data.runId);
+    ledger.add('files', block.lockFile);
+    opts.cleanup.add(`port block ${block.start}`, () => {
+      rmSync(block.lockFile, { force: true });
+      ledger.drop('files', block.lockFile);
+    });
+    const first = block.start;
     const proxy = await ProxyServer.start({ host: '127.0.0.1', port: 0 });
     opts.cleanup.add(`link proxy server ${proxy.url}`, () => proxy.stop());
     const byName = new Map<string, LocalHost>();
@@ -164,10 +216,11 @@ const factory: RuntimeFactory = {
         log(`killed ${p.name} (pid ${p.pid}) of dead run ${data.runId}`);
       }
       killTagged(data.runId, log, 'local');
-      for (const d of data.dirs) rmSync(d, { recursive: true, force: true });
+      for (const d of [...data.dirs, ...data.files]) rmSync(d, { recursive: true, force: true });
       rmSync(file, { force: true });
       log(`removed the ledger of dead local run ${data.runId}`);
     }
+    removeStaleBlockLocks(log);
   },
 };
 

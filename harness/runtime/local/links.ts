@@ -15,8 +15,11 @@
 // relay in front of each proxy (handshake.ts) listens only while the real upstream port has a
 // listener (read from /proc/net/tcp every 100 ms, no connection made) or the link is stalled on
 // purpose: a dial to a dead service is refused, a dial into a partition hangs (failover measured
-// again: 3.2 s, as on netns). The relay also keeps ZooKeeper's election dial-back on the proxied
-// links.
+// again: 3.2 s, as on netns). A relay's state always follows the newest read: its first decision is
+// made before its address is handed out (a relay that let a readiness probe through and closed on
+// an older read a moment later refused the very next request), and a read older than the one behind
+// a relay's state is never applied to it. The relay also keeps ZooKeeper's election dial-back on the
+// proxied links.
 import { readFile } from 'node:fs/promises';
 import type { Toxiproxy, Proxy, Toxic } from 'toxiproxy-node-client';
 import { createLink } from '../../net/proxy/index.ts';
@@ -46,8 +49,8 @@ interface LinkState {
   listen: { host: string; port: number };
   relay: Relay;
   installed: Map<string, Toxic<unknown>>;
-  /** Consecutive reads of the socket tables without the upstream's listener. */
-  misses: number;
+  /** When the read of the socket tables behind the relay's current state began (performance.now()). */
+  sampledAt: number;
 }
 
 export interface ProxiedNetworkOptions {
@@ -62,14 +65,14 @@ export interface ProxiedNetworkOptions {
 
 /** How often the relays' listeners are matched to their upstreams' listeners. */
 const WATCH_MS = 100;
-/** Reads in a row without the upstream's listener before a relay stops accepting. /proc/net/tcp is
- *  not a snapshot: under socket churn one read can skip a listener that is there all along, and a
- *  relay closing on that single miss refuses a live service (seen as a rare ECONNREFUSED). */
-const MISSES_TO_CLOSE = 3;
 
-/** Ports something listens on (any address), from the kernel's socket tables; undefined where
- *  there are none to read (not Linux). */
-async function listeningPorts(): Promise<Set<number> | undefined> {
+/** The ports something listened on (any address) according to the kernel's socket tables, read
+ *  from `at` (performance.now() when the read began) on. */
+interface ListenerSample { at: number; ports: Set<number> }
+
+/** Reads the listening ports; undefined where there are no socket tables to read (not Linux). */
+async function listeningPorts(): Promise<ListenerSample | undefined> {
+  const at = performance.now();
   const ports = new Set<number>();
   let read = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -81,7 +84,7 @@ async function listeningPorts(): Promise<Set<number> | undefined> {
       if (state === '0A' && local) ports.add(parseInt(local.slice(local.lastIndexOf(':') + 1), 16));
     }
   }
-  return read > 0 ? ports : undefined;
+  return read > 0 ? { at, ports } : undefined;
 }
 
 function parseAddress(text: string): { host: string; port: number } {
@@ -132,6 +135,7 @@ export class ProxiedNetwork implements Network {
   private queue: Promise<unknown> = Promise.resolve();
   private watch: NodeJS.Timeout | undefined;
   private watching = false;
+  private closed = false;
 
   constructor(private readonly o: ProxiedNetworkOptions) {}
 
@@ -187,6 +191,7 @@ export class ProxiedNetwork implements Network {
 
   /** Stops the relays (the proxies stop with their server). */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.watch);
     this.watch = undefined;
     await Promise.all(this.created.map((l) => l.relay.close()));
@@ -194,20 +199,25 @@ export class ProxiedNetwork implements Network {
 
   /** Opens or closes each relay's listener after its upstream's (see the top of this file). */
   private async matchListeners(): Promise<void> {
-    if (this.watching) return;
+    if (this.watching || this.closed) return;
     this.watching = true;
     try {
-      const ports = await listeningPorts();
-      if (!ports) return clearInterval(this.watch);
-      for (const link of this.created) {
-        const stalled = [...link.installed.keys()].some((n) => n.startsWith('fl-partition-') || n.includes('-timeout-'));
-        const up = ports.has(parseAddress(this.o.upstream(link.to, link.base)).port);
-        link.misses = up ? 0 : link.misses + 1;
-        await link.relay.setAccepting(up || stalled || link.misses < MISSES_TO_CLOSE).catch(() => {}); // port taken meanwhile: next tick
-      }
+      const sample = await listeningPorts();
+      if (!sample) return clearInterval(this.watch);
+      for (const link of this.created) await this.follow(link, sample);
     } finally {
       this.watching = false;
     }
+  }
+
+  /** Makes `link`'s relay accept while its upstream listens (or the link is stalled on purpose), as
+   *  `sample` says — unless a newer read already decided it. */
+  private async follow(link: LinkState, sample: ListenerSample): Promise<void> {
+    if (sample.at < link.sampledAt) return;
+    link.sampledAt = sample.at;
+    const stalled = [...link.installed.keys()].some((n) => n.startsWith('fl-partition-') || n.includes('-timeout-'));
+    const up = sample.ports.has(parseAddress(this.o.upstream(link.to, link.base)).port);
+    await link.relay.setAccepting(up || stalled).catch(() => {}); // port taken meanwhile: the next read retries
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -229,10 +239,13 @@ export class ProxiedNetwork implements Network {
     };
     const relay = await startRelay({ listen: parseAddress(this.o.listenAddress()), target: () => proxyAt, dialBack })
       .catch(() => startRelay({ listen: { host: '127.0.0.1', port: 0 }, target: () => proxyAt, dialBack }));
-    const state: LinkState = { from, to, base, proxy, listen: relay.address, relay, installed: new Map(), misses: MISSES_TO_CLOSE };
+    const state: LinkState = { from, to, base, proxy, listen: relay.address, relay, installed: new Map(), sampledAt: -Infinity };
     await this.sync(state);
+    // decided before anyone is told where to dial: a relay accepts only once a read saw its upstream
+    const sample = await listeningPorts();
+    if (sample) await this.follow(state, sample);
     this.created.push(state);
-    this.watch ??= setInterval(() => void this.matchListeners(), WATCH_MS).unref();
+    if (!this.closed && sample) this.watch ??= setInterval(() => void this.matchListeners(), WATCH_MS).unref();
     return state;
   }
 
