@@ -12,7 +12,7 @@ function faultline(...args: string[]): { code: number | null; stdout: string; st
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('faultline check (CLI)', function () {
+describe('faultline check (CLI) @integration', function () {
   this.timeout(120_000);
   let dir: string;
   before(() => { dir = mkdtempSync(path.join(tmpdir(), 'fl-check-cli-')); });

@@ -18,7 +18,7 @@ import { ECHO_PORT, EchoConn, medianRtt, startEchoServers } from './local-echo.t
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('link-fault nemesis kinds on the local runtime', function () {
+describe('link-fault nemesis kinds on the local runtime @integration', function () {
   this.timeout(60_000);
   let cleanup: Cleanup;
   let runtime: Runtime;

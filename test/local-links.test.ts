@@ -44,7 +44,7 @@ describe('local runtime: election handshake rewrite', () => {
   });
 });
 
-describe('local runtime: links through the proxy', function () {
+describe('local runtime: links through the proxy @integration', function () {
   this.timeout(60_000);
   let cleanup: Cleanup;
   let runtime: Runtime;

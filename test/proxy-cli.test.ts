@@ -7,7 +7,7 @@ import { Toxiproxy } from 'toxiproxy-node-client';
 
 const CLI = new URL('../bin/faultline.js', import.meta.url).pathname;
 
-describe('faultline proxy (command)', function () {
+describe('faultline proxy (command) @integration', function () {
   this.timeout(20_000);
 
   it('serves the API, logs each call and stops on SIGTERM', async () => {

@@ -11,7 +11,7 @@ import { EchoClient, receiveAll, startByteSource, startEchoServer, type StartedP
 
 type Attrs = Record<string, number>;
 
-describe('proxy toxics (measured)', function () {
+describe('proxy toxics (measured) @integration', function () {
   this.timeout(10_000);
   let server: StartedProxyServer;
   let toxiproxy: Toxiproxy;

@@ -35,7 +35,7 @@ async function boxOf(page: Page, selector: string) {
   return box;
 }
 
-describe('report in headless Chromium', function () {
+describe('report in headless Chromium @integration', function () {
   this.timeout(180_000);
   let dir: string, context: BrowserContext, browser: Browser;
   let runs: { violating: string; valid: string };

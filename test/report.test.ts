@@ -160,7 +160,7 @@ describe('report HTML', () => {
   });
 });
 
-describe('faultline report command', () => {
+describe('faultline report command @integration', () => {
   let dir: string;
   before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'fl-report-cli-')); });
   after(async () => { await rm(dir, { recursive: true, force: true }); });

@@ -1,17 +1,19 @@
-// zk-lite through the real pipeline (runScenario, the default runtime): without bugs it passes the
-// ZooKeeper scenarios, and each of its six switchable bugs makes the scenario that BUGS.md names
-// fail within a short run. The table below is the evidence the issue asks for: bug → scenario →
-// seed (and a fixed fault schedule where the seed's own schedule would not hit the bug's window).
+// The zk-lite scenario table, shared by the zk-lite-scenarios-*.test.ts files (split so the parallel
+// suite can run them side by side): short runs of every ZooKeeper scenario family that bug-free
+// zk-lite must pass, and which scenario catches each of its six switchable bugs (BUGS.md gives the
+// same table) — bug → scenario → seed, and a fixed fault schedule where the seed's own schedule would
+// not hit the bug's window. Each run goes through the real pipeline (runScenario, default runtime).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RunResult } from '../harness/checker/result.ts';
-import type { PlannedFault } from '../harness/nemesis/types.ts';
-import { runScenario } from '../harness/scenario/run.ts';
-import { KNOWN_BUGS } from '../targets/zk-lite/config.ts';
+import type { RunResult } from '../../harness/checker/result.ts';
+import type { PlannedFault } from '../../harness/nemesis/types.ts';
+import { runScenario } from '../../harness/scenario/run.ts';
+import type { KNOWN_BUGS } from '../../targets/zk-lite/config.ts';
 
-interface Run { scenario: string; seed: number; timeLimit: number; schedule?: PlannedFault[] }
+export interface Run { scenario: string; seed: number; timeLimit: number; schedule?: PlannedFault[] }
+export type Catch = Run & { bug: (typeof KNOWN_BUGS)[number] };
 
 async function run(r: Run, target: string): Promise<RunResult> {
   const out = mkdtempSync(path.join(tmpdir(), 'fl-zk-lite-run-'));
@@ -23,6 +25,7 @@ async function run(r: Run, target: string): Promise<RunResult> {
 }
 
 const summary = (r: RunResult) => `${r.scenario} on ${r.target}, seed ${r.seed}:\n${r.checks.map((c) => `  ${c.checker}: ${c.valid} — ${c.summary}`).join('\n')}`;
+const shape = (r: Run) => `seed ${r.seed}, ${r.timeLimit} s${r.schedule ? ', fixed schedule' : ''}`;
 
 /** n1 down for 6 s: the first candidate (process 0, on n1) loses its session, which must end its
  *  ephemeral node — the election's leader must change within session timeout + election bound. */
@@ -46,13 +49,17 @@ const DISKS_FULL_THEN_CRASH: PlannedFault[] = [
 ];
 const ISOLATE_LEADER_3X: PlannedFault[] = [1500, 5000, 8500].map((at) => ({ kind: 'partition-leader', at, duration: 2500, pick: 0.5 }));
 
-/** Bug-free zk-lite must pass these (short runs of every scenario family; see BUGS.md for the rest). */
-const PASSES: Run[] = [
+/** Bug-free zk-lite must pass these: the register family ... */
+export const REGISTER_PASSES: Run[] = [
   { scenario: 'zk-register', seed: 3, timeLimit: 10 },
   { scenario: 'zk-register-leader-isolation', seed: 3, timeLimit: 12 },
   { scenario: 'zk-register-crash', seed: 1, timeLimit: 12 },
   { scenario: 'zk-register-stale', seed: 1, timeLimit: 12 },
   { scenario: 'zk-register-stale', seed: 1, timeLimit: 12, schedule: ISOLATE_LEADER_3X },
+];
+
+/** ... and the recipes (every fixed schedule the bug table uses included). */
+export const RECIPE_PASSES: Run[] = [
   { scenario: 'zk-lock', seed: 3, timeLimit: 10 },
   { scenario: 'zk-election', seed: 3, timeLimit: 12, schedule: KILL_N1 },
   { scenario: 'zk-queue-backlog', seed: 1, timeLimit: 12, schedule: KILL_LEADER_TWICE },
@@ -64,7 +71,7 @@ const PASSES: Run[] = [
 ];
 
 /** Which scenario catches which bug (BUGS.md gives the same table). */
-const CATCHES: (Run & { bug: (typeof KNOWN_BUGS)[number] })[] = [
+export const CATCHES: Catch[] = [
   { bug: 'stale-read', scenario: 'zk-register-stale', seed: 1, timeLimit: 12 },
   { bug: 'early-ack', scenario: 'zk-register-stale', seed: 1, timeLimit: 12, schedule: ISOLATE_LEADER_3X },
   { bug: 'ephemeral-leak', scenario: 'zk-election', seed: 3, timeLimit: 12, schedule: KILL_N1 },
@@ -75,24 +82,22 @@ const CATCHES: (Run & { bug: (typeof KNOWN_BUGS)[number] })[] = [
   { bug: 'ignore-enospc', scenario: 'zk-register-disk-full', seed: 1, timeLimit: 13, schedule: DISKS_FULL_THEN_CRASH },
 ];
 
-describe('zk-lite scenarios through the real pipeline @integration', function () {
-  this.timeout(120_000);
-
-  it('the table names every switchable bug once', () => {
-    assert.deepEqual(CATCHES.map((c) => c.bug).sort(), [...KNOWN_BUGS].sort());
-  });
-
-  for (const r of PASSES) {
-    it(`${r.scenario} passes on bug-free zk-lite (seed ${r.seed}, ${r.timeLimit} s${r.schedule ? ', fixed schedule' : ''})`, async () => {
+/** One test per run: bug-free zk-lite passes it. */
+export function itPasses(rows: readonly Run[]): void {
+  for (const r of rows) {
+    it(`${r.scenario} passes on bug-free zk-lite (${shape(r)})`, async () => {
       const result = await run(r, 'zk-lite');
       assert.equal(result.valid, true, summary(result));
     });
   }
+}
 
-  for (const c of CATCHES) {
-    it(`${c.scenario} catches ${c.bug} (seed ${c.seed}, ${c.timeLimit} s${c.schedule ? ', fixed schedule' : ''})`, async () => {
+/** One test per row: zk-lite with the row's bug fails the row's scenario. */
+export function itCatches(rows: readonly Catch[]): void {
+  for (const c of rows) {
+    it(`${c.scenario} catches ${c.bug} (${shape(c)})`, async () => {
       const result = await run(c, `zk-lite:bug=${c.bug}`);
       assert.equal(result.valid, false, summary(result));
     });
   }
-});
+}
