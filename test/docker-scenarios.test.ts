@@ -3,12 +3,11 @@
 // same verdict on netns and docker; and nothing labelled with this test process as owner may be left
 // in the engine afterwards. Needs docker/setup.sh (CI runs it and sets FL_REQUIRE_DOCKER=1).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
 import type { RuntimeFactory } from '../harness/runtime/types.ts';
 import { runScenario } from '../harness/scenario/run.ts';
+import { tempFolders } from './support/temp.ts';
 
 async function ownedByUs(): Promise<string[]> {
   const { engine, LABEL } = await import('../harness/runtime/docker/engine.ts');
@@ -22,12 +21,8 @@ async function ownedByUs(): Promise<string[]> {
 
 describe('scenarios on the docker runtime @integration', function () {
   this.timeout(240_000);
-  const dirs: string[] = [];
-  const out = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-docker-scn-'));
-    dirs.push(d);
-    return path.join(d, 'store', 'scenario', 'run');
-  };
+  const folder = tempFolders('docker-scn');
+  const out = () => path.join(folder(), 'store', 'scenario', 'run');
 
   before(async function () {
     const factory = (await import('../harness/runtime/docker/index.ts')).default as RuntimeFactory;
@@ -38,7 +33,6 @@ describe('scenarios on the docker runtime @integration', function () {
       this.skip();
     }
   });
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   afterEach(async () => assert.deepEqual(await ownedByUs(), [], 'nothing of ours is left in the engine'));
 
   const zkSchedule: PlannedFault[] = [

@@ -2,22 +2,16 @@
 // through faultline's proxy: the faults must really happen (fault events for each planned kind) and
 // the checks must hold, for ZooKeeper and for the uWSGI/nginx stack.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { FaultValue } from '../harness/history/op.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
 import { runScenario } from '../harness/scenario/run.ts';
+import { tempFolders } from './support/temp.ts';
 
 describe('link-fault scenarios on the local runtime @integration', function () {
   this.timeout(180_000);
-  const dirs: string[] = [];
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-  const out = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-links-'));
-    dirs.push(d);
-    return path.join(d, 'store', 'scenario', 'run');
-  };
+  const folder = tempFolders('links');
+  const out = () => path.join(folder(), 'store', 'scenario', 'run');
   const schedule: PlannedFault[] = [
     { kind: 'slow-link', at: 1000, duration: 2500, pick: 0.3 },
     { kind: 'flaky-link', at: 4000, duration: 2500, pick: 0.2 },

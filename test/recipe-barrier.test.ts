@@ -4,14 +4,14 @@
 // under a partition and a kill, the barrier that lets participants through at N-1 exits 1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkBarrierLiveness, checkBarrierSafety } from '../harness/checker/recipes/barrier.ts';
 import type { Op } from '../harness/history/op.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
 import { runScenario } from '../harness/scenario/run.ts';
+import { tempFolders } from './support/temp.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -98,13 +98,7 @@ describe('barrier checkers (hand-made histories)', () => {
 
 describe('barrier scenarios on real ZooKeeper @integration', function () {
   this.timeout(240_000);
-  const dirs: string[] = [];
-  const tmp = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-zkbarrier-'));
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tmp = tempFolders('zkbarrier');
 
   it('zk-barrier with a partition and a kill: nobody passes early, all pass the final barrier', async () => {
     const schedule: PlannedFault[] = [

@@ -4,14 +4,14 @@
 // and a pause, the watcher that never re-registers exits 1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkConfigConvergence, checkConfigMonotonic, checkWatchOnce } from '../harness/checker/recipes/config.ts';
 import type { Op } from '../harness/history/op.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
 import { runScenario } from '../harness/scenario/run.ts';
+import { tempFolders } from './support/temp.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -159,13 +159,7 @@ describe('config checkers (hand-made histories)', () => {
 
 describe('config scenarios on real ZooKeeper @integration', function () {
   this.timeout(240_000);
-  const dirs: string[] = [];
-  const tmp = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-zkconfig-'));
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tmp = tempFolders('zkconfig');
 
   it('zk-config with a partition and a pause: watches fire once, never backwards, every watcher converges', async () => {
     const schedule: PlannedFault[] = [

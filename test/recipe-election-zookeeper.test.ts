@@ -4,24 +4,18 @@
 // a disconnect make zk-election-broken exit 1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runScenario } from '../harness/scenario/run.ts';
 import type { Failover } from '../harness/checker/recipes/election.ts';
+import { tempFolders } from './support/temp.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('zk-election scenarios on real ZooKeeper @integration', function () {
   this.timeout(240_000);
-  const dirs: string[] = [];
-  const tmp = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-zkelect-'));
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tmp = tempFolders('zkelect');
 
   it('zk-election with the leader\'s server killed, then a partition: failover within the bound, views converge', async () => {
     // candidates stand staggered, so p0 (on n1) leads first; n1 is killed past the session timeout

@@ -5,26 +5,20 @@
 // the two lowest waiters makes its scenario exit 1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FaultValue } from '../harness/history/op.ts';
 import { runScenario } from '../harness/scenario/run.ts';
 import type { CheckResult } from '../harness/checker/result.ts';
+import { tempFolders } from './support/temp.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = (checks: CheckResult[], name: string) => checks.find((c) => c.checker === name)!;
 
 describe('zk-lock scenarios on real ZooKeeper @integration', function () {
   this.timeout(240_000);
-  const dirs: string[] = [];
-  const tmp = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-zklock-'));
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tmp = tempFolders('zklock');
 
   it('zk-lock with a partition and a kill: no double hold, mutex-linearizable, holders drawn', async () => {
     const schedule = [

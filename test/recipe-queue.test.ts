@@ -3,14 +3,14 @@
 // correct recipe passes under a partition and a kill, the read-is-take consumer exits 1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkQueueDelivery, checkQueueOrder } from '../harness/checker/recipes/queue.ts';
 import type { Op } from '../harness/history/op.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
 import { runScenario } from '../harness/scenario/run.ts';
+import { tempFolders } from './support/temp.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -145,13 +145,7 @@ describe('queue checkers (hand-made histories)', () => {
 
 describe('queue scenarios on real ZooKeeper @integration', function () {
   this.timeout(240_000);
-  const dirs: string[] = [];
-  const tmp = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-zkqueue-'));
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tmp = tempFolders('zkqueue');
 
   it('zk-queue-fifo (one consumer) with a partition and a kill: nothing lost or duplicated, FIFO held, progress after the faults', async () => {
     const schedule: PlannedFault[] = [

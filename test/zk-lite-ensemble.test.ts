@@ -154,12 +154,14 @@ describe('zk-lite: 3-node ensemble @integration', function () {
     assert.equal(hello.timeOut, 2 * TICK, 'timeout negotiated to the minimum 2*tickTime');
     const create = new JuteWriter().int(1).int(OpCode.create).ustring('/eph-expire').buffer(Buffer.from('x'));
     writeOpenAcl(create);
+    // the server cannot have heard from the client later than this last send (taking the time after
+    // the reply arrived was late by however long the reply took, and failed the bound under load)
+    const silentSince = Date.now();
     socket.write(create.int(1).frame());
     const reply = new JuteReader(await within(5000, 'create reply', next()));
     assert.equal(reply.int(), 1);
     reply.long();
     assert.equal(reply.int(), 0);
-    const silentSince = Date.now();
     const zk = await client();
     await zk.sync('/eph-expire');
     assert.ok(await zk.exists('/eph-expire', false));

@@ -4,26 +4,20 @@
 // scenario exit 1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FaultValue, Op } from '../harness/history/op.ts';
 import { faultWindows } from '../harness/history/faults.ts';
 import { runScenario } from '../harness/scenario/run.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
+import { tempFolders } from './support/temp.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('zk-register scenarios on real ZooKeeper @integration', function () {
   this.timeout(180_000);
-  const dirs: string[] = [];
-  const tmp = () => {
-    const d = mkdtempSync(path.join(os.tmpdir(), 'fl-zkreg-'));
-    dirs.push(d);
-    return d;
-  };
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tmp = tempFolders('zkreg');
 
   it('zk-register with a partition and a kill: linearizable, ok ops during and after the faults', async () => {
     const schedule: PlannedFault[] = [

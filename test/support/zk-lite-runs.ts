@@ -4,27 +4,16 @@
 // same table) — bug → scenario → seed, and a fixed fault schedule where the seed's own schedule would
 // not hit the bug's window. Each run goes through the real pipeline (runScenario, default runtime).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { RunResult } from '../../harness/checker/result.ts';
 import type { PlannedFault } from '../../harness/nemesis/types.ts';
-import { runScenario } from '../../harness/scenario/run.ts';
+import { runInTemp, summary } from './runs.ts';
 import type { KNOWN_BUGS } from '../../targets/zk-lite/config.ts';
 
 export interface Run { scenario: string; seed: number; timeLimit: number; schedule?: PlannedFault[] }
 export type Catch = Run & { bug: (typeof KNOWN_BUGS)[number] };
 
-async function run(r: Run, target: string): Promise<RunResult> {
-  const out = mkdtempSync(path.join(tmpdir(), 'fl-zk-lite-run-'));
-  try {
-    return (await runScenario({ scenario: r.scenario, target, seed: r.seed, timeLimit: r.timeLimit, schedule: r.schedule, out })).result;
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
-
-const summary = (r: RunResult) => `${r.scenario} on ${r.target}, seed ${r.seed}:\n${r.checks.map((c) => `  ${c.checker}: ${c.valid} — ${c.summary}`).join('\n')}`;
+const run = async (r: Run, target: string): Promise<RunResult> =>
+  (await runInTemp({ scenario: r.scenario, target, seed: r.seed, timeLimit: r.timeLimit, schedule: r.schedule })).result;
 const shape = (r: Run) => `seed ${r.seed}, ${r.timeLimit} s${r.schedule ? ', fixed schedule' : ''}`;
 
 /** n1 down for 6 s: the first candidate (process 0, on n1) loses its session, which must end its
@@ -35,9 +24,6 @@ const KILL_LEADER_TWICE: PlannedFault[] = [
   { kind: 'kill-leader', at: 2000, duration: 2500, pick: 0.5 },
   { kind: 'kill-leader', at: 6500, duration: 2500, pick: 0.5 },
 ];
-/** Three short isolations of the leader: each gives a leader that acknowledges before a quorum about
- *  a second of writes the majority never gets (one isolation shows it in about half the runs, the
- *  majority's next write to the key often lands before anyone reads it). */
 /** The leader's wall clock 60 s back for 4 s, then forward again (pick 0.9: the back direction). */
 const JUMP_LEADER: PlannedFault[] = [{ kind: 'clock-jump-leader', at: 3000, duration: 4000, pick: 0.9 }];
 /** The leader's disk full, then every disk, then a power loss: what was acknowledged while the
@@ -47,6 +33,9 @@ const DISKS_FULL_THEN_CRASH: PlannedFault[] = [
   { kind: 'disk-full-all', at: 5000, duration: 2500, pick: 0.5 },
   { kind: 'kill-all', at: 8500, duration: 1500, pick: 0.5 },
 ];
+/** Three short isolations of the leader: each gives a leader that acknowledges before a quorum about
+ *  a second of writes the majority never gets (one isolation shows it in about half the runs, the
+ *  majority's next write to the key often lands before anyone reads it). */
 const ISOLATE_LEADER_3X: PlannedFault[] = [1500, 5000, 8500].map((at) => ({ kind: 'partition-leader', at, duration: 2500, pick: 0.5 }));
 
 /** Bug-free zk-lite must pass these: the register family ... */
@@ -56,6 +45,7 @@ export const REGISTER_PASSES: Run[] = [
   { scenario: 'zk-register-crash', seed: 1, timeLimit: 12 },
   { scenario: 'zk-register-stale', seed: 1, timeLimit: 12 },
   { scenario: 'zk-register-stale', seed: 1, timeLimit: 12, schedule: ISOLATE_LEADER_3X },
+  { scenario: 'zk-register-disk-full', seed: 1, timeLimit: 13, schedule: DISKS_FULL_THEN_CRASH },
 ];
 
 /** ... and the recipes (every fixed schedule the bug table uses included). */
@@ -67,7 +57,6 @@ export const RECIPE_PASSES: Run[] = [
   { scenario: 'zk-membership', seed: 3, timeLimit: 8 },
   { scenario: 'zk-config', seed: 3, timeLimit: 10 },
   { scenario: 'zk-watch', seed: 1, timeLimit: 8 },
-  { scenario: 'zk-register-disk-full', seed: 1, timeLimit: 13, schedule: DISKS_FULL_THEN_CRASH },
 ];
 
 /** Which scenario catches which bug (BUGS.md gives the same table). */

@@ -17,7 +17,7 @@
 import { choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configCheckers } from '../../checker/recipes/config.ts';
-import { HarnessError, UsageError } from '../../errors.ts';
+import { HarnessError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
 import { defineWorkload } from '../../generator/types.ts';

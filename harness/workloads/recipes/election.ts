@@ -17,7 +17,7 @@
 import { baseName, bySequence, choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { electionChecker } from '../../checker/recipes/election.ts';
-import { HarnessError, UsageError } from '../../errors.ts';
+import { HarnessError } from '../../errors.ts';
 import { eachWorkerOnce, mix } from '../../generator/combinators.ts';
 import type { Client, Completion, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
 import { defineWorkload } from '../../generator/types.ts';

@@ -14,7 +14,7 @@
 import { baseName, bySequence, choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockFencingChecker, lockSafetyChecker, mutexChecker } from '../../checker/recipes/lock.ts';
-import { HarnessError, UsageError } from '../../errors.ts';
+import { HarnessError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
 import { defineWorkload } from '../../generator/types.ts';

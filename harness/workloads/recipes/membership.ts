@@ -30,7 +30,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { membershipCheckers } from '../../checker/recipes/membership.ts';
-import { HarnessError, UsageError } from '../../errors.ts';
+import { HarnessError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, EventSink, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
 import { defineWorkload } from '../../generator/types.ts';

@@ -16,7 +16,7 @@
 import { bySequence, choiceOption, numberOption } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { queueCheckers } from '../../checker/recipes/queue.ts';
-import { HarnessError, UsageError } from '../../errors.ts';
+import { HarnessError } from '../../errors.ts';
 import { eachWorkerOnce } from '../../generator/combinators.ts';
 import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../../generator/types.ts';
 import { defineWorkload } from '../../generator/types.ts';
