@@ -1,19 +1,12 @@
 // The main ZooKeeper scenario: a compare-and-set register under mixed faults (partitions of every
 // shape, crashes, pauses), reads confirmed through the write path, checked for linearizability.
 import { defineScenario } from '../harness/scenario/types.ts';
-import { registerWorkload } from '../harness/workloads/register.ts';
+import { REGISTER_SCENARIO } from '../harness/workloads/register.ts';
 
 export default defineScenario({
+  ...REGISTER_SCENARIO,
   name: 'zk-register',
   description: 'cas register on real ZooKeeper under partitions, kills and pauses; linearizable reads, linearizability check',
-  target: 'zookeeper',
-  targets: ['zookeeper', 'zk-lite'],
-  timeLimit: 30,
-  concurrency: 5,
-  opTimeoutMs: 6000,
-  recover: 4,
-  workload: registerWorkload,
-  workloadOptions: { readMode: 'linearizable' },
   nemesis: {
     faults: ['partition-halves', 'partition-one', 'partition-leader', 'partition-ring', 'partition-bridge', 'kill', 'kill-leader', 'pause'],
     interval: [2, 4],

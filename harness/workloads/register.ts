@@ -28,6 +28,7 @@ import { HarnessError, UsageError } from '../errors.ts';
 import { type Cluster, isZkEndpoint, withCapability, type ZkEndpoint, nodeForProcess } from '../target.ts';
 import { isZkCode, outcomeOf, ZkSession, type Stat } from '../clients/zk-client.ts';
 import { choiceOption } from './recipes/common.ts';
+import type { Scenario } from '../scenario/types.ts';
 
 export type ReadMode = 'linearizable' | 'plain' | 'cached';
 const READ_MODES: readonly ReadMode[] = ['linearizable', 'plain', 'cached'];
@@ -230,3 +231,17 @@ export const registerWorkload = defineWorkload(RegisterOptionsSchema, (options: 
     checkers: registerCheckers(o),
   };
 });
+
+/** What the register scenarios share (scenarios/zk-register*.ts spread it and add their name, faults
+ *  and limits): either ZooKeeper target, five clients, a 6 s op deadline, 4 s to recover after the
+ *  heal, the register with linearizable reads. */
+export const REGISTER_SCENARIO = {
+  target: 'zookeeper',
+  targets: ['zookeeper', 'zk-lite'],
+  timeLimit: 30,
+  concurrency: 5,
+  opTimeoutMs: 6000,
+  recover: 4,
+  workload: registerWorkload,
+  workloadOptions: { readMode: 'linearizable' },
+} satisfies Partial<Scenario>;
