@@ -13,7 +13,7 @@
 //
 // `variant: 'early'` is deliberately wrong: a participant passes (and releases the round) as soon
 // as it sees N-1 participants.
-import { choiceOption, numberOption } from './common.ts';
+import { type SessionOptions, choiceOption, numberOption, sessionOptions } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { barrierCheckers } from '../../checker/recipes/barrier.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
@@ -30,12 +30,10 @@ export const FINAL_ROUND = 'final';
 export type BarrierVariant = 'correct' | 'early';
 const VARIANTS: readonly BarrierVariant[] = ['correct', 'early'];
 
-export interface BarrierOptions {
+export interface BarrierOptions extends SessionOptions {
   variant: BarrierVariant;
   /** N: participants that must all join before anyone passes (= the scenario's concurrency). */
   participants: number;
-  sessionTimeoutMs: number;
-  callTimeoutMs: number;
   /** How long an `await` waits for its round to be released during the run. */
   awaitMs: number;
   /** How long the final barrier's `await` waits (after the heal). */
@@ -47,7 +45,7 @@ export function barrierOptions(o: Record<string, unknown>): BarrierOptions {
   const int = numberOption(o);
   const participants = int('participants', 4);
   if (!(participants >= 2)) throw new UsageError(`barrier participants must be at least 2, got ${String(o.participants)}`);
-  return { variant, participants, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), awaitMs: int('awaitMs', 4000), finalAwaitMs: int('finalAwaitMs', 15000) };
+  return { variant, participants, ...sessionOptions(o), awaitMs: int('awaitMs', 4000), finalAwaitMs: int('finalAwaitMs', 15000) };
 }
 
 /** Where each participant stands, shared by the successive clients (process ids) of one slot. */

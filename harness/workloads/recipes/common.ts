@@ -6,6 +6,19 @@ import { UsageError } from '../../errors.ts';
 /** `int('sessionTimeoutMs', 4000)`: the option as a number, or the default when it is not given. */
 export const numberOption = (o: Record<string, unknown>) => (k: string, d: number): number => (o[k] === undefined ? d : Number(o[k]));
 
+/** What every recipe's client session is given: the session timeout asked from the server and the
+ *  deadline of each call. */
+export interface SessionOptions {
+  sessionTimeoutMs: number;
+  callTimeoutMs: number;
+}
+
+/** The session options from a recipe's options (4 s session timeout, 2 s per call by default). */
+export function sessionOptions(o: Record<string, unknown>): SessionOptions {
+  const int = numberOption(o);
+  return { sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000) };
+}
+
 /** The option `key` as one of `choices` (the first when it is not given), or a UsageError naming them. */
 export function choiceOption<V extends string>(o: Record<string, unknown>, recipe: string, choices: readonly V[], key = 'variant'): V {
   const given = o[key] ?? choices[0];

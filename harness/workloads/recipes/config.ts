@@ -14,7 +14,7 @@
 //
 // `variant: 'no-rewatch'` is deliberately wrong: the watcher never registers again after its first
 // firing, so its view freezes at the first change and never converges.
-import { choiceOption, numberOption } from './common.ts';
+import { type SessionOptions, choiceOption, numberOption, sessionOptions } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configCheckers } from '../../checker/recipes/config.ts';
 import { HarnessError } from '../../errors.ts';
@@ -34,12 +34,10 @@ const SYNC_PATH = '/fl-config-sync';
 export type ConfigVariant = 'correct' | 'no-rewatch';
 const VARIANTS: readonly ConfigVariant[] = ['correct', 'no-rewatch'];
 
-export interface ConfigOptions {
+export interface ConfigOptions extends SessionOptions {
   variant: ConfigVariant;
   /** Worker slots 0..writers-1 write, the others watch. */
   writers: number;
-  sessionTimeoutMs: number;
-  callTimeoutMs: number;
   /** How long the final view waits for the watch-fed view to reach what the server holds. */
   viewWaitMs: number;
   /** Pause between a watcher's plain reads, so watchers do not spin on the ensemble. */
@@ -49,7 +47,7 @@ export interface ConfigOptions {
 export function configOptions(o: Record<string, unknown>): ConfigOptions {
   const variant = choiceOption(o, 'config', VARIANTS);
   const int = numberOption(o);
-  return { variant, writers: int('writers', 1), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), viewWaitMs: int('viewWaitMs', 6000), readPauseMs: int('readPauseMs', 100) };
+  return { variant, writers: int('writers', 1), ...sessionOptions(o), viewWaitMs: int('viewWaitMs', 6000), readPauseMs: int('readPauseMs', 100) };
 }
 
 const decode = (data: string | null): number => (data ? Number(data) : 0);

@@ -14,7 +14,7 @@
 // `variant: 'no-recheck'` is deliberately wrong: the candidate ignores session events — it never
 // re-checks after a disconnect and never rejoins after expiry, so it keeps believing what it last
 // saw (possibly that it leads) after its node is gone.
-import { baseName, bySequence, choiceOption, numberOption } from './common.ts';
+import { type SessionOptions, baseName, bySequence, choiceOption, numberOption, sessionOptions } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { electionChecker } from '../../checker/recipes/election.ts';
 import { HarnessError } from '../../errors.ts';
@@ -31,10 +31,8 @@ export const ELECTION_ROOT = '/fl-election';
 export type ElectionVariant = 'correct' | 'no-recheck';
 const VARIANTS: readonly ElectionVariant[] = ['correct', 'no-recheck'];
 
-export interface ElectionOptions {
+export interface ElectionOptions extends SessionOptions {
   variant: ElectionVariant;
-  sessionTimeoutMs: number;
-  callTimeoutMs: number;
   /** What the checker allows on top of the session timeout for a new leader to be seated. */
   electionBoundMs: number;
   /** How long the final view waits for the candidate to know a leader. */
@@ -51,7 +49,7 @@ export interface ElectionOptions {
 export function electionOptions(o: Record<string, unknown>): ElectionOptions {
   const variant = choiceOption(o, 'election', VARIANTS);
   const int = numberOption(o);
-  return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), electionBoundMs: int('electionBoundMs', 8000), viewWaitMs: int('viewWaitMs', 6000), staggerMs: int('staggerMs', 0), minTermMs: int('minTermMs', 2000), resignShare: o.resignShare === undefined ? 0.25 : Number(o.resignShare) };
+  return { variant, ...sessionOptions(o), electionBoundMs: int('electionBoundMs', 8000), viewWaitMs: int('viewWaitMs', 6000), staggerMs: int('staggerMs', 0), minTermMs: int('minTermMs', 2000), resignShare: o.resignShare === undefined ? 0.25 : Number(o.resignShare) };
 }
 
 interface Belief { leader: string | null; self: boolean }

@@ -11,7 +11,7 @@
 //
 // `variant: 'herd-broken'` is deliberately wrong: every waiter watches the parent (the herd) and
 // takes the lock when its node is among the first TWO children, so two clients hold at once.
-import { baseName, bySequence, choiceOption, numberOption } from './common.ts';
+import { type SessionOptions, baseName, bySequence, choiceOption, numberOption, sessionOptions } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockFencingChecker, lockSafetyChecker, mutexChecker } from '../../checker/recipes/lock.ts';
 import { HarnessError } from '../../errors.ts';
@@ -28,10 +28,8 @@ export const LOCK_ROOT = '/fl-lock';
 export type LockVariant = 'correct' | 'herd-broken';
 const VARIANTS: readonly LockVariant[] = ['correct', 'herd-broken'];
 
-export interface LockOptions {
+export interface LockOptions extends SessionOptions {
   variant: LockVariant;
-  sessionTimeoutMs: number;
-  callTimeoutMs: number;
   /** How long an acquire waits in the queue before it gives up (and removes its node). */
   acquireWaitMs: number;
   /** Guarded writes per hold, and the work (ms) before each. */
@@ -45,7 +43,7 @@ export interface LockOptions {
 export function lockOptions(o: Record<string, unknown>): LockOptions {
   const variant = choiceOption(o, 'lock', VARIANTS);
   const int = numberOption(o);
-  return { variant, sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000), acquireWaitMs: int('acquireWaitMs', 6000), usesPerHold: int('usesPerHold', 3), useMs: int('useMs', 40), staggerMs: int('staggerMs', 0) };
+  return { variant, ...sessionOptions(o), acquireWaitMs: int('acquireWaitMs', 6000), usesPerHold: int('usesPerHold', 3), useMs: int('useMs', 40), staggerMs: int('staggerMs', 0) };
 }
 
 /** A store outside ZooKeeper that only accepts writes whose fencing token is at least the highest

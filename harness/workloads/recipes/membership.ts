@@ -25,7 +25,7 @@
 //
 // `variant: 'persistent'` is deliberately wrong: members register PERSISTENT nodes (the classic
 // slip of a missing ephemeral flag), so dead members stay listed forever.
-import { choiceOption, numberOption } from './common.ts';
+import { type SessionOptions, choiceOption, numberOption, sessionOptions } from './common.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -46,12 +46,10 @@ export const GROUP_PATH = '/fl-group';
 export type MembershipVariant = 'correct' | 'persistent';
 const VARIANTS: readonly MembershipVariant[] = ['correct', 'persistent'];
 
-export interface MembershipOptions {
+export interface MembershipOptions extends SessionOptions {
   variant: MembershipVariant;
   /** Worker slots 0..observers-1 list the group, the others are members. */
   observers: number;
-  sessionTimeoutMs: number;
-  callTimeoutMs: number;
   /** What the checker allows on top of the session timeout for a dead member's node to go (an
    *  election in between gives every session a fresh timeout on the new leader). */
   removalBoundMs: number;
@@ -68,7 +66,7 @@ export function membershipOptions(o: Record<string, unknown>): MembershipOptions
   const variant = choiceOption(o, 'membership', VARIANTS);
   const int = numberOption(o);
   return {
-    variant, observers: int('observers', 1), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
+    variant, observers: int('observers', 1), ...sessionOptions(o),
     removalBoundMs: int('removalBoundMs', 6000), holds: int('holds', 4), holdMs: int('holdMs', 400), joinTimeoutMs: int('joinTimeoutMs', 6000), listPauseMs: int('listPauseMs', 150),
   };
 }

@@ -13,7 +13,7 @@
 // `variant: 'read-is-take'` is deliberately wrong: the consumer treats the getData of the lowest
 // child as the take and deletes it afterwards ignoring NoNode, so two consumers reading the same
 // child both deliver it.
-import { bySequence, choiceOption, numberOption } from './common.ts';
+import { type SessionOptions, bySequence, choiceOption, numberOption, sessionOptions } from './common.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { queueCheckers } from '../../checker/recipes/queue.ts';
 import { HarnessError } from '../../errors.ts';
@@ -33,12 +33,10 @@ const EMPTY_PAUSE_MS = 50;
 export type QueueVariant = 'correct' | 'read-is-take';
 const VARIANTS: readonly QueueVariant[] = ['correct', 'read-is-take'];
 
-export interface QueueOptions {
+export interface QueueOptions extends SessionOptions {
   variant: QueueVariant;
   /** Worker slots 0..producers-1 enqueue, the others consume. */
   producers: number;
-  sessionTimeoutMs: number;
-  callTimeoutMs: number;
   /** Time budget of one final `drain` op (below the scenario's op deadline). */
   drainBudgetMs: number;
   /** Hold the consumers to FIFO (only meaningful with a single consumer). */
@@ -52,7 +50,7 @@ export function queueOptions(o: Record<string, unknown>): QueueOptions {
   const variant = choiceOption(o, 'queue', VARIANTS);
   const int = numberOption(o);
   return {
-    variant, producers: int('producers', 2), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000),
+    variant, producers: int('producers', 2), ...sessionOptions(o),
     drainBudgetMs: int('drainBudgetMs', 5000), fifo: o.fifo === true, enqueuePauseMs: int('enqueuePauseMs', 0),
   };
 }

@@ -5,11 +5,8 @@
 import type { WorkloadContext } from '../../generator/types.ts';
 import { ZkSession, type SessionEvent } from '../../clients/zk-client.ts';
 import { type ZkEndpoint, nodeForProcess } from '../../target.ts';
+import type { SessionOptions } from './common.ts';
 
-export interface RecipeSessionOptions {
-  sessionTimeoutMs: number;
-  callTimeoutMs: number;
-}
 
 export class RecipeSession {
   readonly node: string;
@@ -20,7 +17,7 @@ export class RecipeSession {
   constructor(
     private readonly ctx: WorkloadContext<ZkEndpoint>,
     private readonly process: number,
-    private readonly o: RecipeSessionOptions,
+    private readonly o: SessionOptions,
     /** Called after the event is recorded, with the id of the session it concerns. */
     private readonly onState: (state: SessionEvent, session: string) => void = () => {},
   ) {
