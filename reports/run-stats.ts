@@ -7,6 +7,7 @@ import type { ReportPayload } from './payload.ts';
 import { readHistory } from './run-folder.ts';
 import { historySpan, latencyStats, type LatencyStats } from './stats.ts';
 import { pairOps } from '../harness/history/pair.ts';
+import { faultWindows } from '../harness/history/faults.ts';
 
 export interface RunStats {
   /** Completed ok ops per second over the whole history. */
@@ -50,7 +51,7 @@ export async function runStats(runDir: string): Promise<RunStats | null> {
   if (!h) return null;
   const { history } = await readHistory(historyFile);
   const pairs = pairOps(history, { lenient: true });
-  const faults = history.filter((op) => op.process === 'nemesis' && op.f === 'fault-start').length;
+  const faults = faultWindows(history).length;
   const stats = fromLatency(latencyStats(pairs), pairs.filter((p) => p.type === 'ok').length, historySpan(history), history.length, faults);
   await writeFile(path.join(runDir, STATS_FILE), JSON.stringify(stats)).catch(() => undefined);
   return stats;

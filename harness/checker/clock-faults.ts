@@ -4,7 +4,8 @@
 // of that kind says so here instead of passing silently, and a run that applied no clock fault at
 // all cannot tell anything about clocks (unknown). Its details carry each node's offset over time
 // (`clockOffsets`), which reports draw as a step chart.
-import { NEMESIS, type FaultValue, type Op } from '../history/op.ts';
+import type { Op } from '../history/op.ts';
+import { faultWindows } from '../history/faults.ts';
 import type { Checker, CheckResult } from './result.ts';
 
 interface ClockDetail { node?: string; fromMs?: number; offsetMs?: number; strobe?: { otherMs: number; periodMs: number }; felt?: boolean; reads?: string[] | 'unknown' }
@@ -12,34 +13,26 @@ interface ClockDetail { node?: string; fromMs?: number; offsetMs?: number; strob
 /** One step of one node's offset: from `time` on, the node's clock is offsetMs (or strobes to otherMs). */
 export interface OffsetStep { node: string; time: number; offsetMs: number; strobeToMs?: number }
 
-const isClockFault = (v: FaultValue) => v.fault.startsWith('clock-');
+const isClockFault = (fault: string) => fault.startsWith('clock-');
 
-/** Each node's clock offset over the run, as steps (every node starts at 0). */
+/** Each node's clock offset over the run, as steps (every node starts at 0), from the clock faults'
+ *  windows (history/faults.ts): a step at each start, and one back at each end that was recorded. */
 export function clockTimeline(history: readonly Op[]): OffsetStep[] {
   const steps: OffsetStep[] = [];
-  const started = new Map<string, ClockDetail>();
-  for (const op of history) {
-    if (op.process !== NEMESIS || op.type !== 'event') continue;
-    const v = op.value as FaultValue;
-    if (!v || !isClockFault(v)) continue;
-    const d = (v.detail ?? {}) as ClockDetail;
-    if (op.f === 'fault-start' && d.node !== undefined && d.offsetMs !== undefined) {
-      started.set(v.id, d);
-      steps.push({ node: d.node, time: op.time, offsetMs: d.offsetMs, ...(d.strobe ? { strobeToMs: d.strobe.otherMs } : {}) });
-    } else if (op.f === 'fault-end' && started.has(v.id)) {
-      const s = started.get(v.id)!;
-      steps.push({ node: s.node!, time: op.time, offsetMs: s.fromMs ?? 0 });
-    }
+  for (const w of faultWindows(history)) {
+    if (!isClockFault(w.fault)) continue;
+    const d = (w.detail ?? {}) as ClockDetail;
+    if (d.node === undefined || d.offsetMs === undefined) continue;
+    steps.push({ node: d.node, time: w.start, offsetMs: d.offsetMs, ...(d.strobe ? { strobeToMs: d.strobe.otherMs } : {}) });
+    if (!w.open) steps.push({ node: d.node, time: w.end, offsetMs: d.fromMs ?? 0 });
   }
-  return steps;
+  return steps.sort((a, b) => a.time - b.time);
 }
 
 export function checkClockFaults(history: readonly Op[]): CheckResult {
-  const faults = history.filter((op) => op.process === NEMESIS && op.f === 'fault-start' && isClockFault(op.value as FaultValue));
-  const rows = faults.map((op) => {
-    const v = op.value as FaultValue;
-    const d = (v.detail ?? {}) as ClockDetail;
-    return { fault: v.fault, node: d.node ?? v.targets?.[0] ?? '?', time: Math.round(op.time), offsetMs: d.offsetMs, strobeToMs: d.strobe?.otherMs, felt: d.felt !== false, reads: d.reads ?? 'unknown' };
+  const rows = faultWindows(history).filter((w) => isClockFault(w.fault)).map((w) => {
+    const d = (w.detail ?? {}) as ClockDetail;
+    return { fault: w.fault, node: d.node ?? w.targets[0] ?? '?', time: Math.round(w.start), offsetMs: d.offsetMs, strobeToMs: d.strobe?.otherMs, felt: d.felt !== false, reads: d.reads ?? 'unknown' };
   });
   const details = { faults: rows, clockOffsets: clockTimeline(history) };
   if (rows.length === 0) return { checker: 'clock-faults', valid: 'unknown', summary: 'no clock fault was applied in this run, so it tells nothing about clocks', details };
