@@ -1,27 +1,13 @@
 // Clock and disk faults on the real systems through the real pipeline (runScenario, netns): real
 // ZooKeeper under a 60 s step of its leader's wall clock stays valid and the run says the fault was
 // not felt; real uWSGI (clock source unix) lets long requests outlive harakiri after a backward step,
-// reported as measured hazards. (Disk faults: the zk-lite table in zk-lite-scenarios.test.ts; real
+// reported as measured hazards. (Disk faults: the zk-lite table in support/zk-lite-runs.ts; real
 // ZooKeeper on full disks is measured by hand, docs/CLOCKS.md.)
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { CheckResult, RunResult } from '../harness/checker/result.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
-import { runScenario, type RunOutcome } from '../harness/scenario/run.ts';
+import { checkNamed as check, runInTemp, summary } from './support/runs.ts';
 
-async function run(scenario: string, target: string, timeLimit: number, schedule?: PlannedFault[]): Promise<RunOutcome> {
-  const out = mkdtempSync(path.join(tmpdir(), 'fl-clock-disk-run-'));
-  try {
-    return await runScenario({ scenario, target, seed: 7, timeLimit, schedule, out });
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
-
-const check = (r: RunResult, name: string): CheckResult => r.checks.find((c) => c.checker === name)!;
-const summary = (r: RunResult) => r.checks.map((c) => `${c.checker}: ${c.valid} — ${c.summary}`).join('\n');
+const run = (scenario: string, target: string, timeLimit: number, schedule?: PlannedFault[]) => runInTemp({ scenario, target, seed: 7, timeLimit, schedule });
 
 describe('clock faults on real ZooKeeper and uWSGI @integration', function () {
   this.timeout(120_000);
