@@ -43,7 +43,9 @@ export const mochaHooks = {
   },
   async afterAll(this: Context): Promise<void> {
     this.timeout(60_000);
-    const file = this.test?.parent?.suites[0]?.file;
+    // parallel: the root suite holds one file's suites; serial: every file's
+    const files = new Set((this.test?.parent?.suites ?? []).map((suite) => suite.file).filter((f) => f !== undefined));
+    const file = files.size === 1 ? [...files][0] : undefined;
     const name = file ? path.relative(REPO, file) : 'the tests';
     if (process.env.FL_TEST_TIMINGS && file && session) {
       appendFileSync(path.join(sessionDir(session), TIMINGS), JSON.stringify({ file: name, seconds: Math.round((performance.now() - fileStart) / 100) / 10 }) + '\n');
