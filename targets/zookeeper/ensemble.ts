@@ -228,9 +228,14 @@ export abstract class ZkEnsemble implements ZkEndpoint {
   async restart(node: string): Promise<void> {
     const host = this.host(node);
     if (this.procs.get(node)?.alive) throw new HarnessError(`${this.target} on ${node} is still running; kill it before restarting`);
-    this.killed.delete(node);
     const t0 = performance.now();
-    await this.launch(host);
+    try {
+      await this.launch(host);
+    } finally {
+      // only now: while the new process starts (600 ms over ssh) the supervisor must not see the
+      // killed one as a node that exited by itself and start a second
+      this.killed.delete(node);
+    }
     const i = this.nodes.indexOf(node);
     await this.awaitStates(`${node} serving again after restart`, (s) => s[i]?.mode === 'leader' || s[i]?.mode === 'follower', this.ctx.startTimeoutMs, [node]);
     this.ctx.log(`${this.target}: ${node} serving again ${Math.round(performance.now() - t0)} ms after restart`);
