@@ -3,8 +3,11 @@
 // key and a config made for this test (test/support/sshd.ts); the sixth lacks ZooKeeper. Real
 // ZooKeeper ensembles of 3 and 5 and a real uWSGI/nginx stack run on them under partitions (fl-
 // chains on the machines), kills, a pause and kill-all, and must be valid with nothing left on any
-// machine; a broken scenario exits 1; a SIGKILLed harness is cleaned up by `faultline clean`; bad
-// input is one line, exit 2, with nothing started anywhere.
+// machine; a broken scenario exits 1; clock faults (libfaketime on the machines, a strobe running
+// there) and disk faults (a tmpfs mounted over the host's folder) work as on netns — a daemon sees
+// each offset, full disks catch zk-lite's ignore-enospc bug; a SIGKILLed harness (mid-strobe, with
+// full disks and a partition) is cleaned up by `faultline clean`; bad input is one line, exit 2, with
+// nothing started anywhere.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -12,8 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import { NEMESIS, type FaultValue, type Op } from '../harness/history/op.ts';
+import { Cleanup } from '../harness/cleanup.ts';
 import { Ledger, ledgerDir } from '../harness/runtime/ledger.ts';
 import netns from '../harness/runtime/netns/index.ts';
+import ssh from '../harness/runtime/ssh/index.ts';
+import type { Host } from '../harness/runtime/types.ts';
 import { runCommand, waitFor } from '../harness/runtime/process.ts';
 import { sshLeftovers, startSshdMachines, type SshdMachines } from './support/sshd.ts';
 
@@ -104,29 +110,103 @@ describe('ssh runtime against sshd machines @integration', function () {
     await assertNothingLeft(runIdOf(r.stderr));
   });
 
-  it('a SIGKILLed harness leaves chains, daemons and its folder on every machine; faultline clean removes them all', async () => {
+  it('clock and disk on 3 machines: a daemon there sees each offset and the strobe, a disk fills to ENOSPC and frees, nothing left', async () => {
+    const cleanup = new Cleanup();
+    const lines: string[] = [];
+    let runId = '';
+    try {
+      const rt = await ssh.create({ hosts: ['n1', 'n2', 'n3'], logDir: outDir('direct'), cleanup, log: (l) => lines.push(l), features: { clock: true, diskMb: 8 }, ssh: { hosts: three(), key: m.keyFile } });
+      runId = rt.runId;
+      const [n1, n2] = [rt.host('n1'), rt.host('n2')];
+      // every 20 ms, how far the daemon's wall clock is from the kernel's (a file's mtime: file times are not faked), in whole seconds
+      const seen = `${n1.dir}/seen`;
+      const probe = `const fs=require('fs');const f=${JSON.stringify(seen)};setInterval(()=>{fs.writeFileSync(f+'.t','');fs.appendFileSync(f,Math.round((Date.now()-fs.statSync(f+'.t').mtimeMs)/1000)+'\\n')},20)`;
+      await n1.spawn({ name: 'clock-probe', command: process.execPath, args: ['-e', probe] });
+      const lastSeen = async (n: number) => (await n1.exec('tail', ['-n', String(n), seen])).stdout.trim().split('\n').filter(Boolean).map(Number);
+      const settled = (offset: number) => waitFor(`the daemon on n1 to see ${offset} s`, 5000, async () => {
+        const xs = await lastSeen(3);
+        return xs.length === 3 && xs.every((x) => x === offset);
+      }, 50);
+      await settled(0);
+      await n1.clock!.set(60_000);
+      await settled(60);
+      await n1.clock!.set(0);
+      await settled(0);
+      const strobe = await n1.clock!.strobe(0, 5000, 10);
+      await new Promise((r) => setTimeout(r, 700));
+      const { flips, offsetMs } = await strobe.stop();
+      assert.deepEqual([...new Set(await lastSeen(30))].sort(), [0, 5], 'the daemon saw both sides of the strobe');
+      assert.ok(flips >= 20, `${flips} flips in ~700 ms at a 10 ms period`);
+      assert.equal(n1.clock!.offsetMs, offsetMs);
+      await n1.clock!.set(0);
+
+      assert.match((await n2.exec('findmnt', ['-n', '-o', 'SOURCE,SIZE', '--mountpoint', n2.dir])).stdout, new RegExp(`^fl-${runId}-n2 +8M$`, 'm'));
+      const write = (h: Host) => h.exec('dd', ['if=/dev/zero', `of=${h.dir}/more`, 'bs=4k', 'count=1']);
+      const { bytes } = await n2.disk!.fill();
+      assert.ok(bytes > 7 * 2 ** 20, `filled ${bytes} bytes of 8 MiB`);
+      assert.match((await write(n2)).stderr, /No space left on device/);
+      assert.equal((await write(rt.host('n3'))).code, 0, 'the other machines have room');
+      await n2.disk!.free();
+      assert.equal((await write(n2)).code, 0, 'room again once freed');
+    } finally {
+      assert.deepEqual(await cleanup.runAll(), []);
+    }
+    assert.match(lines.join('\n'), /ssh clocks: 4 changes, on the machine in median \d+ ms/);
+    assert.match(lines.join('\n'), /ssh clock strobes: 1, \d+ flips in 0\.\d s \(\d+ flips\/s\)/);
+    assert.match(lines.join('\n'), /ssh disks: 1 filled in median \d+ ms, max \d+ ms; freed in median \d+ ms/);
+    await assertNothingLeft(runId);
+  });
+
+  it('zk-register-clock on 3 machines: the leader\'s clock strobing, a follower\'s stepped 60 s — valid, not felt, nothing left', async () => {
+    const out = outDir('clock');
+    const r = await scenario(['zk-register-clock', '--hosts', three(), '--ssh-key', m.keyFile, '--seed', '14', '--time-limit', '6', '--schedule', path.join(ROOT, 'test/fixtures/ssh-clock-schedule.json'), '--out', out]);
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr.slice(-3000)}`);
+    assert.deepEqual(faultsStarted(out), ['clock-strobe-leader', 'clock-jump']);
+    assert.match(r.stdout, /ok {3}clock-faults: 2 clock faults applied, none felt/);
+    assert.match(r.stdout, /ok {3}session-expiry: no session expired/);
+    assert.match(r.stderr, /ssh clock strobes: 1, \d+ flips in [12]\.\d s/);
+    assert.ok(existsSync(path.join(out, 'logs', 'n1-zookeeper.log')), 'the daemons\' logs come from the harness folder');
+    await assertNothingLeft(runIdOf(r.stderr));
+  });
+
+  it('zk-register-disk-full on 3 machines: full disks and a power loss catch zk-lite\'s ignore-enospc bug, nothing left', async () => {
+    const out = outDir('disk');
+    const r = await scenario(['zk-register-disk-full', '--target', 'zk-lite:bug=ignore-enospc', '--hosts', three(), '--ssh-key', m.keyFile, '--seed', '1', '--time-limit', '13', '--schedule', path.join(ROOT, 'test/fixtures/ssh-disk-schedule.json'), '--out', out]);
+    assert.equal(r.code, 1, `exit ${r.code}\n${r.stdout}\n${r.stderr.slice(-3000)}`);
+    assert.match(r.stdout, /INVALID: not linearizable/);
+    assert.deepEqual(faultsStarted(out), ['disk-full-leader', 'disk-full-all', 'kill-all']);
+    assert.match(r.stderr, /ssh disks: 4 filled in median \d+ ms/);
+    await assertNothingLeft(runIdOf(r.stderr));
+  });
+
+  it('a SIGKILLed harness leaves chains, mounts, daemons, a strobe and its folder on every machine; faultline clean removes them all', async () => {
     const out = outDir('killed');
-    const child = spawn(process.execPath, [...CLI, 'scenario', 'zk-register', '--hosts', three(), '--ssh-key', m.keyFile, '--time-limit', '30', '--schedule', path.join(ROOT, 'test/fixtures/ssh-3-schedule.json'), '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, 'scenario', 'zk-register-disk-full', '--hosts', three(), '--ssh-key', m.keyFile, '--time-limit', '30', '--schedule', path.join(ROOT, 'test/fixtures/ssh-kill-schedule.json'), '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      await waitFor('the first partition to be in place', 60_000, () => stderr.includes('partition-halves #0 started'), 50);
+      await waitFor('the disks to be full, with a partition and a strobe on', 60_000, () => stderr.includes('disk-full-all #2 started'), 50);
     } finally {
       child.kill('SIGKILL');
       await exited;
     }
     const runId = runIdOf(stderr);
     const left = await sshLeftovers(runId, m);
-    for (const what of ['m1: iptables -A INPUT', 'm2: iptables -A INPUT', 'm3: iptables -A INPUT', 'process', `folder /tmp/fl-${runId}`]) {
+    for (const what of ['m1: iptables -A INPUT', 'm2: iptables -A INPUT', 'm3: iptables -A INPUT', `m1: mount fl-${runId}-n1 `, `m2: mount fl-${runId}-n2 `, `m3: mount fl-${runId}-n3 `, 'process', `folder /tmp/fl-${runId}`]) {
       assert.ok(left.some((l) => l.startsWith(what)), `a killed run leaves ${what}; found:\n${left.join('\n')}`);
     }
+    const ledger = JSON.parse(readFileSync(path.join(ledgerDir(), `${runId}.json`), 'utf8'));
+    assert.ok(ledger.state.machines.some((x: { processes: { name: string }[] }) => x.processes.some((p) => p.name.endsWith('/clock-strobe'))), 'the strobe is in the ledger');
     const clean = await runCommand(process.execPath, [...CLI, 'clean'], { timeoutMs: 60_000, cwd: ROOT });
     assert.equal(clean.code, 0, clean.stderr);
     for (const n of ['n1', 'n2', 'n3']) {
-      assert.match(clean.stdout, new RegExp(`ssh: ${n} \\(root@[0-9.]+:22\\) of run ${runId}: removed iptables chain fl-${runId}`));
-      assert.match(clean.stdout, new RegExp(`ssh: ${n} \\(root@[0-9.]+:22\\) of run ${runId}: killed \\d+`));
+      const said = new RegExp(`ssh: ${n} \\(root@[0-9.]+:22\\) of run ${runId}: `);
+      assert.match(clean.stdout, new RegExp(`${said.source}removed iptables chain fl-${runId}`));
+      assert.match(clean.stdout, new RegExp(`${said.source}unmounted fl-${runId}-${n} from /tmp/fl-${runId}/${n}`));
+      assert.match(clean.stdout, new RegExp(`${said.source}killed \\d+`));
     }
+    assert.match(clean.stdout, /killed \d+ \(recorded daemon\)/);
     assert.ok(existsSync(path.join(out, 'logs', 'n1-zookeeper.log')), 'clean fetched the logs of the killed run into its folder');
     await assertNothingLeft(runId);
   });

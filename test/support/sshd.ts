@@ -5,7 +5,7 @@
 // on /run inside its own mount namespace (which `ip netns exec` already gives it), so the machine's
 // /run, /etc/ssh and root's ~/.ssh are never touched. A host can be made to lack ZooKeeper (and
 // Java's jars) the same way: an empty tmpfs over /usr/share/java in its mount namespace only.
-import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import ssh2 from 'ssh2';
@@ -18,7 +18,9 @@ import type { Runtime } from '../../harness/runtime/types.ts';
 export interface SshdMachines {
   /** The netns run the machines live in. */
   runtime: Runtime;
-  machines: { name: string; address: string; host: NetnsHost }[];
+  /** `sshdPid`: the machine's sshd, whose mount namespace is the machine's (mounts made over ssh are
+   *  seen there only). */
+  machines: { name: string; address: string; host: NetnsHost; sshdPid: number }[];
   /** The private key every sshd accepts. */
   keyFile: string;
   /** `root@a,root@b,…` for --hosts. */
@@ -60,8 +62,8 @@ export async function startSshdMachines(names: string[], opts: { withoutJava?: s
       writeFileSync(path.join(h.dir, 'host_key'), ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
       writeFileSync(path.join(h.dir, 'sshd_config'), sshdConfig(h.dir, h.address));
       const hide = opts.withoutJava?.includes(h.name) ? 'mount -t tmpfs -o size=1m fl-nojava /usr/share/java && ' : '';
-      await h.spawn({ name: 'sshd', command: 'sh', args: ['-c', `${hide}mount -t tmpfs -o size=1m,mode=755 fl-sshd /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -e -f ${h.dir}/sshd_config`] });
-      machines.push({ name: h.name, address: h.address, host: h });
+      const sshd = await h.spawn({ name: 'sshd', command: 'sh', args: ['-c', `${hide}mount -t tmpfs -o size=1m,mode=755 fl-sshd /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -e -f ${h.dir}/sshd_config`] });
+      machines.push({ name: h.name, address: h.address, host: h, sshdPid: sshd.pid });
     }
     await Promise.all(machines.map((m) => waitFor(`sshd on ${m.address}:22`, 10_000, () => listening(m.address), 50)));
     return {
@@ -80,13 +82,15 @@ export async function startSshdMachines(names: string[], opts: { withoutJava?: s
   }
 }
 
-/** What an ssh run left on the test machines: fl-<run> chains in each namespace, processes working
- *  in its folders, the folders themselves, resident shells' temp folders. */
+/** What an ssh run left on the test machines: fl-<run> chains in each namespace, fl-<run> mounts in
+ *  each machine's mount namespace, processes working in its folders, the folders themselves, resident
+ *  shells' temp folders. */
 export async function sshLeftovers(sshRunId: string, m: SshdMachines, remoteDir = '/tmp'): Promise<string[]> {
   const found: string[] = [];
-  for (const { host } of m.machines) {
+  for (const { host, sshdPid } of m.machines) {
     const rules = await runCommand('ip', ['netns', 'exec', host.namespace, 'iptables-save'], { timeoutMs: 10_000 });
     for (const line of rules.stdout.split('\n')) if (line.includes(`fl-${sshRunId}`)) found.push(`${host.name}: iptables ${line}`);
+    for (const line of readFileSync(`/proc/${sshdPid}/mounts`, 'utf8').split('\n')) if (line.startsWith(`fl-${sshRunId}-`)) found.push(`${host.name}: mount ${line}`);
   }
   const folder = path.join(remoteDir, `fl-${sshRunId}`);
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {

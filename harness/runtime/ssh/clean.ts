@@ -1,19 +1,21 @@
 // Removing what an ssh run has on a machine, at the end of the run and in `faultline clean` for runs
-// whose harness died: daemons still running (recorded pid with the same start time, with their
-// process group, and anything working inside the run's folder), the logs (fetched into the local run
-// folder first, so a killed run still leaves them), the iptables chain, the folder. `clean` logs in
-// again as the ledger says — same user, address, key file or agent — and insists on the host key the
-// run pinned; a machine it cannot reach keeps its part of the ledger for the next `clean`.
+// whose harness died: daemons and clock strobes still running (recorded pid with the same start time,
+// with their process group, and anything working inside the host's folder), the logs (fetched into
+// the local run folder first, so a killed run still leaves them), the disk mount, the iptables chain,
+// the folders. `clean` logs in again as the ledger says — same user, address, key file or agent — and
+// insists on the host key the run pinned; a machine it cannot reach keeps its part of the ledger for
+// the next `clean`.
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../errors.ts';
 import { Ledger, type LedgerData } from '../ledger.ts';
 import { SshConnection } from './connection.ts';
-import { downloadFile, findLogs } from './files.ts';
+import { unmountRemoteDisk } from './disk.ts';
+import { downloadFile, findLogs, harnessFolder } from './files.ts';
 import { fingerprint } from './known-hosts.ts';
 import { describeMachine } from './machines.ts';
 import { removeChain } from './network.ts';
-import type { MachineRecord, SshRunState } from './record.ts';
+import { needsVisit, type MachineRecord, type SshRunState } from './record.ts';
 import { credentialsOf, type Credentials } from './settings.ts';
 import { REMOVE_FOLDER_SCRIPT, shCommand, SWEEP_SCRIPT } from './shell.ts';
 
@@ -27,20 +29,25 @@ async function sweep(conn: SshConnection, m: MachineRecord): Promise<string[]> {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-/** Copies every *.log of the machine's folder into `logDir`: `<host>-<file>` for the daemons' own
- *  logs at the top, `<host>/<path>` for the rest (nginx's logs, ...). */
+/** Copies every *.log of the host's folders into `logDir`: `<host>-<file>` for the daemons' own logs
+ *  (in the harness folder) and any at the top of the host's folder, `<host>/<path>` for the rest
+ *  (nginx's logs, ...). */
 async function fetchLogs(conn: SshConnection, m: MachineRecord, logDir: string): Promise<number> {
-  const files = await findLogs(conn, m.dir);
-  for (const f of files) {
-    const local = f.includes('/') ? path.join(logDir, m.name, f) : path.join(logDir, `${m.name}-${f}`);
-    await downloadFile(conn, `${m.dir}/${f}`, local);
+  let n = 0;
+  for (const [dir, depth] of [[harnessFolder(m.dir), 0], [m.dir, 3]] as const) {
+    const files = await findLogs(conn, dir, depth);
+    for (const f of files) {
+      const local = f.includes('/') ? path.join(logDir, m.name, f) : path.join(logDir, `${m.name}-${f}`);
+      await downloadFile(conn, `${dir}/${f}`, local);
+    }
+    n += files.length;
   }
-  return files.length;
+  return n;
 }
 
 /**
- * Everything of the run on one machine, in order: daemons, logs, chain, folder. `update` writes each
- * step's result into the ledger as it happens. Returns what it did, as lines.
+ * Everything of the run on one machine, in order: daemons, logs, mount, chain, folders. `update`
+ * writes each step's result into the ledger as it happens. Returns what it did, as lines.
  */
 export async function teardownMachine(conn: SshConnection, m: MachineRecord, logDir: string | undefined, update: (change: (m: MachineRecord) => void) => void): Promise<string[]> {
   const done: string[] = [];
@@ -52,21 +59,23 @@ export async function teardownMachine(conn: SshConnection, m: MachineRecord, log
     const n = await fetchLogs(conn, m, logDir).catch(() => 0); // logs are a courtesy; removal is not
     if (n) done.push(`fetched ${n} log${n > 1 ? 's' : ''} into ${logDir}`);
   }
+  if (m.mount) {
+    if (await unmountRemoteDisk(conn, m.isRoot, m.dir, m.mount)) done.push(`unmounted ${m.mount} from ${m.dir}`);
+    update((r) => delete r.mount);
+  }
   if (m.chain) {
     await removeChain(conn, m.isRoot, m.chain);
     done.push(`removed iptables chain ${m.chain}`);
     update((r) => delete r.chain);
   }
   if (m.folder) {
-    const r = await conn.run(shCommand(REMOVE_FOLDER_SCRIPT, [m.dir, m.runDir]), { timeoutMs: 60_000, what: `rm -rf ${m.dir}` });
+    const r = await conn.run(shCommand(REMOVE_FOLDER_SCRIPT, [m.dir, harnessFolder(m.dir), m.runDir]), { timeoutMs: 60_000, what: `rm -rf ${m.dir}` });
     if (r.code !== 0) throw new HarnessError(`cannot remove ${m.dir} on ${conn.label}: ${r.stderr.trim()}`);
     done.push(`removed ${m.dir}`);
     update((r) => (r.folder = false));
   }
   return done;
 }
-
-const needsVisit = (m: MachineRecord) => m.folder || m.chain !== undefined || m.processes.length > 0;
 
 /** Logs in to a machine of a dead run, accepting only the host key the run pinned. */
 function reconnect(m: MachineRecord, credentials: Credentials): Promise<SshConnection> {

@@ -51,10 +51,15 @@ export async function makeFolderExclusive(conn: SshConnection, dir: string, mode
   }
 }
 
-export async function uploadFile(conn: SshConnection, file: string, text: string): Promise<void> {
+/** The folder beside a host's own folder that holds the harness's files for that host: the daemons'
+ *  output logs, the fake clock's control file and helpers. It stays off the host's folder because a
+ *  disk fault fills that one: logs and clock changes must still get through. */
+export const harnessFolder = (hostDir: string): string => `${hostDir}.harness`;
+
+export async function uploadFile(conn: SshConnection, file: string, data: string | Buffer, mode = 0o644): Promise<void> {
   await makeFolders(conn, path.posix.dirname(file));
   try {
-    await call<void>(conn, `writing ${file}`, (s, done) => s.writeFile(file, text, { mode: 0o644 }, done));
+    await call<void>(conn, `writing ${file}`, (s, done) => s.writeFile(file, data, { mode }, done));
   } catch (err) {
     throw new HarnessError(`cannot write ${file} on ${conn.label}: ${(err as Error).message}`);
   }

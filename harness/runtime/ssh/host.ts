@@ -2,13 +2,16 @@
 // address (the hosts file's address=, else the IP the harness reached), the harness at the IP it
 // dialled; services keep their conventional ports, except that a login without root cannot bind
 // below 1024, so such a port moves up by 8000 (nginx's 80 becomes 8080). Its folder is
-// <remote dir>/fl-<run>/<host name>, so hosts never collide even when machines share a file system.
+// <remote dir>/fl-<run>/<host name>, so hosts never collide even when machines share a file system;
+// beside it, <host name>.harness holds the daemons' output logs and the fake clock, out of the way of
+// a disk fault. A run with clock faults starts every daemon under the host's fake clock, as netns does.
 import path from 'node:path';
 import type { Cleanup } from '../../cleanup.ts';
 import { HarnessError } from '../../errors.ts';
-import type { ExecResult, Host, HostProcess, ProcessSpec } from '../types.ts';
+import type { ExecResult, Host, HostDisk, HostProcess, ProcessSpec } from '../types.ts';
+import type { RemoteClock } from './clock.ts';
 import type { SshConnection } from './connection.ts';
-import { uploadFile } from './files.ts';
+import { harnessFolder, uploadFile } from './files.ts';
 import type { RunRecord } from './record.ts';
 import { SshProcess } from './process.ts';
 import { execCommand } from './shell.ts';
@@ -32,6 +35,8 @@ export class SshHost implements Host {
     /** Whether the login is root (else privileged ports move, and iptables goes through sudo -n). */
     readonly isRoot: boolean,
     private readonly ctx: SshHostContext,
+    readonly clock?: RemoteClock,
+    readonly disk?: HostDisk,
   ) {}
 
   port(base: number): number {
@@ -48,8 +53,9 @@ export class SshHost implements Host {
 
   async spawn(spec: ProcessSpec): Promise<HostProcess> {
     const { record, cleanup, logDir } = this.ctx;
+    const env = this.clock ? { ...spec.env, ...this.clock.env(spec.env) } : spec.env;
     const proc = await SshProcess.start(this.conn, {
-      spec, cwd: spec.cwd ?? this.dir, remoteLog: path.posix.join(this.dir, `${spec.name}.log`),
+      spec: { ...spec, env }, cwd: spec.cwd ?? this.dir, remoteLog: path.posix.join(harnessFolder(this.dir), `${spec.name}.log`),
       localLog: path.join(logDir, `${this.name}-${spec.name}.log`), label: `${spec.name} on ${this.name}`,
     });
     record.addProcess(this.name, { pid: proc.pid, start: proc.startTime, name: `${this.name}/${spec.name}` });

@@ -3,24 +3,29 @@
 // machine is connected to and asked what it has; bad input (a malformed hosts file, an unreachable
 // machine, a refused key, a missing package) is one clear line and nothing is created. Then each
 // machine gets its folder <remote dir>/fl-<run>/<host>, daemons run there under setsid, partitions
-// are fl-<run> iptables chains, and every remote thing is in the run's ledger before it exists, so the
-// end of the run, Ctrl-C, or `faultline clean` after a SIGKILLed harness removes it from every machine.
+// are fl-<run> iptables chains, clock faults a libfaketime control file on the machine (clock.ts),
+// disk faults a tmpfs mounted over the folder (disk.ts), and every remote thing is in the run's ledger
+// before it exists, so the end of the run, Ctrl-C, or `faultline clean` after a SIGKILLed harness
+// removes it from every machine.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cleanup } from '../../cleanup.ts';
 import { HarnessError, UsageError } from '../../errors.ts';
-import { Ledger } from '../ledger.ts';
+import { Ledger, type LedgerProcess } from '../ledger.ts';
 import type { Runtime, RuntimeFactory, RuntimeOptions } from '../types.ts';
 import { cleanLeftovers, teardownMachine } from './clean.ts';
 import { SshConnection } from './connection.ts';
-import { makeFolderExclusive, makeFolders } from './files.ts';
+import { localClockBuild, setupRemoteClock, type ClockTimings, type LocalClockBuild, type RemoteClock } from './clock.ts';
+import { mountRemoteDisk, RemoteDisk } from './disk.ts';
+import { harnessFolder, makeFolderExclusive, makeFolders } from './files.ts';
 import { SshHost } from './host.ts';
 import { checkHostKey, fingerprint, knownHostsLine, knownHostsName, preferredAlgorithms } from './known-hosts.ts';
 import { assignRoles, describeMachine, isIpv4, type Machine } from './machines.ts';
 import { SshNetwork } from './network.ts';
-import { describeMissing, install, packagesFor, probe, RUNTIME_REQUIREMENTS, type Probe } from './preflight.ts';
+import { describeMissing, featureRequirements, install, packagesFor, probe, RUNTIME_REQUIREMENTS, type Probe } from './preflight.ts';
 import { RunRecord } from './record.ts';
+import { execCommand } from './shell.ts';
 import { resolveSettings, type ResolvedSettings } from './settings.ts';
 
 class SshRuntime implements Runtime {
@@ -82,8 +87,8 @@ async function connectAll(roles: string[], machines: Machine[], s: ResolvedSetti
 }
 
 /** Asks every machine what it has; installs what is missing when allowed, then asks again. */
-async function preflightAll(conns: SshConnection[], roles: string[], s: ResolvedSettings, opts: RuntimeOptions): Promise<Probe[]> {
-  const needs = roles.map((r) => [...RUNTIME_REQUIREMENTS, ...(opts.requirements?.[r] ?? [])]);
+async function preflightAll(conns: SshConnection[], roles: string[], s: ResolvedSettings, opts: RuntimeOptions, build: LocalClockBuild | undefined): Promise<Probe[]> {
+  const needs = roles.map((r) => [...RUNTIME_REQUIREMENTS, ...featureRequirements(opts.features, build), ...(opts.requirements?.[r] ?? [])]);
   return allOrOneLine(conns.map(async (conn, i) => {
     await conn.sftp().catch((err: Error) => {
       throw new UsageError(`${err.message}; faultline uploads configs and fetches logs over it`);
@@ -138,10 +143,20 @@ interface Build {
   undo: Cleanup;
   settings: ResolvedSettings;
   opts: RuntimeOptions;
+  /** This machine's builds of the clock helpers (runs with clock faults, when it has cc). */
+  clockBuild?: LocalClockBuild;
+  timings: FaultTimings;
 }
 
-/** The machine's folder: into the ledger first, made exclusively, torn down (daemons swept, logs
- *  fetched, folder removed) at the end of the run. */
+/** What clock and disk changes cost over the connections (the run's closing line). */
+interface FaultTimings {
+  clock: ClockTimings;
+  disk: { fillMs: number[]; freeMs: number[] };
+}
+
+/** The machine's folders (the host's and the harness's beside it): into the ledger first, made
+ *  exclusively, torn down (daemons swept, logs fetched, disk unmounted, folders removed) at the end
+ *  of the run. Then the disk and the clock, when the run has such faults. */
 async function buildHost(b: Build, seat: Seat): Promise<SshHost> {
   const runDir = path.posix.join(b.settings.remoteDir, `fl-${b.runId}`);
   const dir = path.posix.join(runDir, seat.role);
@@ -149,6 +164,7 @@ async function buildHost(b: Build, seat: Seat): Promise<SshHost> {
   try {
     await makeFolders(seat.conn, runDir);
     await makeFolderExclusive(seat.conn, dir);
+    await makeFolderExclusive(seat.conn, harnessFolder(dir));
   } catch (err) {
     b.record.update(seat.role, (m) => (m.folder = false));
     throw err;
@@ -156,7 +172,35 @@ async function buildHost(b: Build, seat: Seat): Promise<SshHost> {
   b.undo.add(`folder ${dir} on ${seat.label}`, async () => {
     await teardownMachine(seat.conn, b.record.machine(seat.role), b.opts.logDir, (m) => b.record.update(seat.role, m));
   });
-  return new SshHost(seat.role, seat.address, dir, seat.conn, seat.probe.uid === 0, { logDir: b.opts.logDir, cleanup: b.undo, record: b.record });
+  const disk = await buildDisk(b, seat, dir);
+  const clock = b.opts.features?.clock ? await buildClock(b, seat, dir) : undefined;
+  return new SshHost(seat.role, seat.address, dir, seat.conn, seat.probe.uid === 0, { logDir: b.opts.logDir, cleanup: b.undo, record: b.record }, clock, disk);
+}
+
+/** The size-limited filesystem over the host's folder: into the record before `mount` runs (the
+ *  folder's teardown unmounts it). */
+async function buildDisk(b: Build, seat: Seat, dir: string): Promise<RemoteDisk | undefined> {
+  const sizeMb = b.opts.features?.diskMb;
+  if (!sizeMb) return undefined;
+  const name = `fl-${b.runId}-${seat.role}`;
+  b.record.update(seat.role, (m) => (m.mount = name));
+  try {
+    await mountRemoteDisk(seat.conn, seat.probe.uid === 0, dir, name, sizeMb);
+  } catch (err) {
+    b.record.update(seat.role, (m) => delete m.mount);
+    throw err;
+  }
+  const exec = (command: string, args: string[], o?: { timeoutMs?: number }) => seat.conn.run(execCommand(command, args), { ...o, what: `${command} on ${seat.role}` });
+  return new RemoteDisk(exec, dir, sizeMb * 2 ** 20, b.timings.disk);
+}
+
+/** The host's fake clock; a strobe's pid goes into the run's record while it runs. */
+function buildClock(b: Build, seat: Seat, dir: string): Promise<RemoteClock> {
+  const track = {
+    add: (p: LedgerProcess) => b.record.addProcess(seat.role, { ...p, name: `${seat.role}/${p.name}` }),
+    drop: (pid: number) => b.record.dropProcess(seat.role, pid),
+  };
+  return setupRemoteClock(seat.conn, { host: dir, harness: harnessFolder(dir) }, b.clockBuild, track, b.timings.clock);
 }
 
 /** The record of every machine, before anything is made on it. */
@@ -182,10 +226,6 @@ function saveKnownHosts(seats: Seat[], s: ResolvedSettings, logDir: string, log:
 
 async function create(opts: RuntimeOptions): Promise<Runtime> {
   checkHostNames(opts.hosts);
-  // not built yet: a fake clock (libfaketime) and a size-limited folder (a mount) per machine would be
-  // set up over the same connection, as HostClock / HostDisk
-  const asked = [opts.features?.clock && 'clock', opts.features?.diskMb && 'disk'].filter(Boolean);
-  if (asked.length) throw new UsageError(`${asked.join(' and ')} faults are not available on --runtime ssh yet; use --runtime netns or docker for them`);
   const settings = resolveSettings(opts.ssh);
   const machines = assignRoles(opts.hosts, settings.machines);
   mkdirSync(opts.logDir, { recursive: true });
@@ -201,18 +241,21 @@ async function create(opts: RuntimeOptions): Promise<Runtime> {
     for (const e of await undo.runAll()) opts.log(`faultline: ${e}`);
   });
   try {
+    const clockBuild = opts.features?.clock ? await localClockBuild() : undefined;
     const conns = await connectAll(opts.hosts, machines, settings, undo);
-    const probes = await preflightAll(conns, opts.hosts, settings, opts);
+    const probes = await preflightAll(conns, opts.hosts, settings, opts, clockBuild);
     const seats = seatAddresses(opts.hosts, machines, conns, probes);
     record = recordMachines(ledger, seats, settings, opts.logDir, runId);
     saveKnownHosts(seats, settings, opts.logDir, opts.log);
-    const b: Build = { runId, record, undo, settings, opts };
+    const timings: FaultTimings = { clock: { applyMs: [], strobes: [] }, disk: { fillMs: [], freeMs: [] } };
+    const b: Build = { runId, record, undo, settings, opts, clockBuild, timings };
     const hosts = await allOrOneLine(seats.map((seat) => buildHost(b, seat))).catch((err) => {
       throw new HarnessError(err.message); // a folder that cannot be made is not the user's typo
     });
     const network = new SshNetwork(runId, hosts, record, undo);
-    undo.add('partition timing', () => {
+    undo.add('fault timing', () => {
       if (network.applyMs.length) opts.log(`faultline: ssh partitions: ${network.applyMs.length} changes, applied on every machine in ${describeTimes(network.applyMs)}`);
+      for (const line of describeFaultTimings(timings)) opts.log(`faultline: ${line}`);
     });
     opts.log(`faultline: ssh run ${runId}: ${seats.map((x) => `${x.role}=${describeMachine(x.machine)}${x.address !== x.conn.remoteAddress ? ` (nodes: ${x.address})` : ''}`).join(' ')}; folders ${settings.remoteDir}/fl-${runId}/`);
     return new SshRuntime(runId, hosts, network);
@@ -220,6 +263,19 @@ async function create(opts: RuntimeOptions): Promise<Runtime> {
     for (const e of await undo.runAll()) opts.log(`faultline: ${e}`);
     throw err;
   }
+}
+
+/** Closing lines on what clock and disk changes cost over the connections, and the strobes' flip rate. */
+function describeFaultTimings(t: FaultTimings): string[] {
+  const lines: string[] = [];
+  if (t.clock.applyMs.length) lines.push(`ssh clocks: ${t.clock.applyMs.length} changes, on the machine in ${describeTimes(t.clock.applyMs)}`);
+  if (t.clock.strobes.length) {
+    const flips = t.clock.strobes.reduce((n, s) => n + s.flips, 0);
+    const ms = t.clock.strobes.reduce((n, s) => n + s.ms, 0);
+    lines.push(`ssh clock strobes: ${t.clock.strobes.length}, ${flips} flips in ${(ms / 1000).toFixed(1)} s (${ms ? Math.round((flips * 1000) / ms) : 0} flips/s)`);
+  }
+  if (t.disk.fillMs.length) lines.push(`ssh disks: ${t.disk.fillMs.length} filled in ${describeTimes(t.disk.fillMs)}${t.disk.freeMs.length ? `; freed in ${describeTimes(t.disk.freeMs)}` : ''}`);
+  return lines;
 }
 
 /** "median 12 ms, max 30 ms" */

@@ -12,7 +12,7 @@ import { APPLY_CHAIN_SH, chainRulesScript, chainSetupScript, partitionChain, REM
 import type { Network } from '../types.ts';
 import type { SshConnection } from './connection.ts';
 import type { RunRecord } from './record.ts';
-import { quote, rootPrefix, shCommand } from './shell.ts';
+import { asRootCommand } from './shell.ts';
 
 const IPTABLES_TIMEOUT_MS = 15_000;
 
@@ -25,9 +25,7 @@ export interface PartitionMachine {
 }
 
 /** Runs a script that calls iptables as `$S iptables …`, as root or through sudo -n. */
-export function iptablesCommand(isRoot: boolean, script: string, args: string[]): string {
-  return shCommand(`S=${quote(rootPrefix(isRoot))}\n${script}`, args);
-}
+export const iptablesCommand = asRootCommand;
 
 /** Removes the run's chain from one machine; throws when it could not. */
 export async function removeChain(conn: SshConnection, isRoot: boolean, chain: string): Promise<void> {

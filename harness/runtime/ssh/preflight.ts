@@ -1,10 +1,13 @@
 // Before an ssh run starts anything, each machine is asked in one command what it has: the login's
 // uid and whether sudo works without a password, the machine's own IPv4 addresses, whether the run's
 // parent folder is writable, and for each requirement (the target's, plus iptables and setsid for
-// the runtime itself) whether it is there. What is missing is said exactly, per machine; with
-// `--install` it is apt-get installed (as root or through sudo -n) and asked again.
+// the runtime itself, and for clock and disk faults when the run has them) whether it is there. What
+// is missing is said exactly, per machine; with `--install` it is apt-get installed (as root or
+// through sudo -n) and asked again.
 import { UsageError } from '../../errors.ts';
-import type { HostRequirement } from '../types.ts';
+import type { HostFeatures, HostRequirement } from '../types.ts';
+import { clockRequirements, type LocalClockBuild } from './clock.ts';
+import { DISK_REQUIREMENTS } from './disk.ts';
 import type { SshConnection } from './connection.ts';
 import { rootPrefix, shCommand } from './shell.ts';
 
@@ -13,6 +16,12 @@ export const RUNTIME_REQUIREMENTS: HostRequirement[] = [
   { what: 'iptables', test: 'command -v iptables-restore', debian: 'iptables' },
   { what: 'setsid', test: 'command -v setsid', debian: 'util-linux' },
 ];
+
+/** What the run's clock and disk faults need of every machine (`build`: this machine's own builds
+ *  of the clock helpers, which a machine without a compiler may take). */
+export function featureRequirements(features: HostFeatures | undefined, build: LocalClockBuild | undefined): HostRequirement[] {
+  return [...(features?.clock ? clockRequirements(build) : []), ...(features?.diskMb ? DISK_REQUIREMENTS : [])];
+}
 
 export interface Probe {
   uid: number;

@@ -1,8 +1,9 @@
 // What an ssh run has (or is about to have) on each machine, kept in the run's ledger on the harness
 // machine: how to log in again (user, address, port, the pinned host key, key file or agent), the
-// run's folder, the partition chain, and every daemon with its pid and start time. Each item is
-// written before the thing exists, so a harness killed at any moment leaves a ledger that names
-// everything `faultline clean` must remove; items leave the ledger once they are gone.
+// run's folder, the partition chain, the disk mount, and every daemon (and clock strobe) with its pid
+// and start time. Each item is written before the thing exists, so a harness killed at any moment
+// leaves a ledger that names everything `faultline clean` must remove; items leave the ledger once
+// they are gone.
 import type { Ledger, LedgerProcess } from '../ledger.ts';
 
 export interface MachineRecord {
@@ -23,6 +24,8 @@ export interface MachineRecord {
   folder: boolean;
   /** The partition chain, once its creation began. */
   chain?: string;
+  /** The name of the size-limited tmpfs over `dir` (disk faults), once its mounting began. */
+  mount?: string;
   processes: LedgerProcess[];
 }
 
@@ -33,6 +36,9 @@ export interface SshRunState {
   logDir: string;
   machines: MachineRecord[];
 }
+
+/** Whether something of the run may still exist on the machine. */
+export const needsVisit = (m: MachineRecord): boolean => m.folder || m.chain !== undefined || m.mount !== undefined || m.processes.length > 0;
 
 export class RunRecord {
   constructor(private readonly ledger: Ledger, readonly state: SshRunState) {
@@ -65,7 +71,7 @@ export class RunRecord {
 
   /** Whether anything may still exist on some machine. */
   get holdsLeftovers(): boolean {
-    return this.state.machines.some((m) => m.folder || m.chain !== undefined || m.processes.length > 0);
+    return this.state.machines.some(needsVisit);
   }
 
   /** The run ended cleanly: the ledger goes. */

@@ -22,8 +22,13 @@ export const execCommand = (command: string, args: readonly string[]): string =>
 /** What a command needs to run as root: nothing for root, `sudo -n` (never a password prompt) otherwise. */
 export const rootPrefix = (isRoot: boolean): string => (isRoot ? '' : 'sudo -n ');
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks since boot): after the last ')', field 20. */
-const START_TIME = 'sed "s/^.*) //" /proc/$1/stat 2>/dev/null | cut -d" " -f20';
+/** Runs a script whose privileged commands are written `$S cmd …` (iptables, mount), as root or
+ *  through sudo -n. */
+export const asRootCommand = (isRoot: boolean, script: string, args: readonly string[]): string => shCommand(`S=${quote(rootPrefix(isRoot))}\n${script}`, args);
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot): after the last ')', field 20.
+ *  Of the pid in $1. */
+export const START_TIME = 'sed "s/^.*) //" /proc/$1/stat 2>/dev/null | cut -d" " -f20';
 
 /**
  * Starts a daemon in its own session (setsid: a dropped connection sends it no SIGHUP), output
@@ -89,6 +94,7 @@ export const SWEEP_SCRIPT = [
   'exit 0',
 ].join('\n');
 
-/** Removes a host's folder of the run and the run folder once empty (on a shared file system the
- *  other hosts' folders keep it). Args: host folder, run folder. */
-export const REMOVE_FOLDER_SCRIPT = 'rm -rf -- "$1" && { rmdir -- "$2" 2>/dev/null; true; }';
+/** Removes a host's folders of the run (its own and the harness's beside it) and the run folder once
+ *  empty (on a shared file system the other hosts' folders keep it). Args: host folder, harness
+ *  folder, run folder. */
+export const REMOVE_FOLDER_SCRIPT = 'rm -rf -- "$1" "$2" && { rmdir -- "$3" 2>/dev/null; true; }';
