@@ -3,9 +3,13 @@
 // 1. A partition's control overhead: from the call (the nemesis's schedule time) until the iptables
 //    rules are in place on every machine, and the heal, repeated, netns and ssh alternating; plus one
 //    short command's round trip over ssh through a resident shell and through a fresh exec channel.
-// 2. zk-register on real ZooKeeper, netns and ssh alternating with the same seed and fault schedule:
+// 2. Clock and disk faults' control overhead, netns and ssh alternating: from the call until the new
+//    offset is on the host (clock set, strobe start), the flip rate a 10 ms strobe reaches there,
+//    and filling a 64 MiB folder to ENOSPC and freeing it.
+// 3. zk-register on real ZooKeeper, netns and ssh alternating with the same seed and fault schedule:
 //    runtime + ensemble start time, ops/s, verdict.
-// `npm run bench -- ssh [--rounds N]` (default 2 rounds of the scenario, ~3 minutes).
+// `npm run bench -- ssh [--rounds N]` (default 2 rounds of the scenario, ~3 minutes; `--rounds 0`:
+// the control overheads only).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,7 +71,7 @@ async function microBench(m: SshdMachines): Promise<void> {
   const cleanup = new Cleanup();
   const logDir = mkdtempSync(path.join(tmpdir(), 'fl-bench-ssh-'));
   try {
-    const common = { hosts: NODES, logDir, cleanup, log: () => {} };
+    const common = { hosts: NODES, logDir, cleanup, log: () => {}, features: { clock: true, diskMb: 64 } };
     const runtimes = {
       netns: await netns.create(common),
       ssh: await ssh.create({ ...common, ssh: { hosts: m.hostsList, key: m.keyFile } }),
@@ -78,10 +82,53 @@ async function microBench(m: SshdMachines): Promise<void> {
     console.log(`  ssh/netns median ratio ${(median(costs.ssh) / median(costs.netns)).toFixed(1)}x`);
     const rt = await roundTrips(runtimes.ssh.hosts[0] as SshHost);
     console.log(`one short command over ssh (${ROUND_TRIPS} each): resident shell ${stats(rt.resident)}; own exec channel (login shell) ${stats(rt.exec)}`);
+    await clockDiskCosts(runtimes);
   } finally {
     for (const e of await cleanup.runAll()) console.log(`  cleanup: ${e}`);
     rmSync(logDir, { recursive: true, force: true });
   }
+}
+
+const CLOCK_SETS = 20;
+const STROBE_MS = 1000;
+const STROBES = 5;
+const DISK_FILLS = 5;
+
+/** Clock sets, a strobe and disk fills on n1 of each runtime, alternating; ms per change. */
+async function clockDiskCosts(runtimes: Record<string, Runtime>): Promise<void> {
+  const sets: Record<string, number[]> = {};
+  const fills: Record<string, number[]> = {};
+  const frees: Record<string, number[]> = {};
+  for (let i = 0; i < CLOCK_SETS; i++) {
+    for (const [kind, rt] of Object.entries(runtimes)) (sets[kind] ??= []).push(await timed(() => rt.hosts[0].clock!.set(i % 2 ? 0 : 60_000)));
+  }
+  console.log(`\nclock set, call → offset on the host (${CLOCK_SETS} each, alternating):`);
+  for (const [kind, xs] of Object.entries(sets)) console.log(`  ${kind.padEnd(6)} ${stats(xs)}`);
+  const strobes: Record<string, { start: number[]; stop: number[]; rate: number[] }> = {};
+  for (let i = 0; i < STROBES; i++) {
+    for (const [kind, rt] of Object.entries(runtimes)) {
+      const clock = rt.hosts[0].clock!;
+      const x = (strobes[kind] ??= { start: [], stop: [], rate: [] });
+      let strobe: Awaited<ReturnType<typeof clock.strobe>> | undefined;
+      x.start.push(await timed(async () => (strobe = await clock.strobe(0, 5000, 10))));
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, STROBE_MS));
+      let flips = 0;
+      x.stop.push(await timed(async () => ({ flips } = await strobe!.stop())));
+      x.rate.push((flips * 1000) / (performance.now() - t0));
+      await clock.set(0);
+    }
+  }
+  console.log(`strobe every 10 ms for ${STROBE_MS / 1000} s (${STROBES} each; start = call → first side on the host):`);
+  for (const [kind, x] of Object.entries(strobes)) console.log(`  ${kind.padEnd(6)} start ${stats(x.start)}; stop ${stats(x.stop)}; flips/s median ${median(x.rate).toFixed(0)}, min ${Math.min(...x.rate).toFixed(0)}`);
+  for (let i = 0; i < DISK_FILLS; i++) {
+    for (const [kind, rt] of Object.entries(runtimes)) {
+      (fills[kind] ??= []).push(await timed(() => rt.hosts[0].disk!.fill()));
+      (frees[kind] ??= []).push(await timed(() => rt.hosts[0].disk!.free()));
+    }
+  }
+  console.log(`disk: fill 64 MiB to ENOSPC / free it (${DISK_FILLS} each, alternating):`);
+  for (const kind of Object.keys(runtimes)) console.log(`  ${kind.padEnd(6)} fill ${stats(fills[kind])}; free ${stats(frees[kind])}`);
 }
 
 interface RunRow { runtime: string; round: number; startMs: number; opsPerSec: number; valid: string }
@@ -117,7 +164,7 @@ async function scenarioBench(m: SshdMachines, rounds: number): Promise<boolean> 
 
 export const section: BenchSection = {
   name: 'ssh',
-  description: 'ssh runtime against netns on the same machine: partition control overhead, command round trips, zk-register start time and ops/s',
+  description: 'ssh runtime against netns on the same machine: partition, clock and disk control overhead, strobe flip rate, command round trips, zk-register start time and ops/s',
   async run(args) {
     if (await netns.unavailable()) {
       console.log('  skipped: needs root (netns machines with sshd)');
@@ -129,7 +176,7 @@ export const section: BenchSection = {
     const m = await startSshdMachines(['m1', 'm2', 'm3'], { logDir });
     try {
       await microBench(m);
-      return await scenarioBench(m, rounds);
+      return rounds > 0 ? await scenarioBench(m, rounds) : true;
     } finally {
       await m.stop();
       rmSync(logDir, { recursive: true, force: true });

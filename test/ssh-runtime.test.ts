@@ -222,15 +222,16 @@ describe('ssh runtime against sshd machines @integration', function () {
       ['no sshd there', ['--hosts', `${a},${b}:2222,${c}`], /^faultline: cannot reach n2 \(root@[0-9.]+:2222\): ECONNREFUSED$/],
       ['wrong key', ['--hosts', `${a},${b},${c}`, '--ssh-key', wrongKey], /^faultline: n1 \(root@[0-9.]+:22\) refused the key .*wrong_key \(is its public key in the user's authorized_keys\?\)/],
       ['no ZooKeeper', ['--hosts', `${a},${b},${f}`], /^faultline: n3 \(root@[0-9.]+:22\) lacks the ZooKeeper jar \/usr\/share\/java\/zookeeper\.jar, the slf4j logging binding \/usr\/share\/java\/slf4j-simple\.jar; run with --install \(apt-get install libzookeeper-java libslf4j-java\) or install them$/],
+      ['no libfaketime', ['zk-register-clock', '--hosts', `${a},${b},${f}`], /^faultline: n3 \(root@[0-9.]+:22\) lacks Debian's libfaketime \(clock faults\), the ZooKeeper jar .*; run with --install \(apt-get install libfaketime libzookeeper-java libslf4j-java\) or install them$/],
       ['duplicate line', ['--hosts-file', m.hostsFile([a, b, `${a}:22`], 'dup.txt')], /^faultline: .*dup\.txt:4: 10\.77\.\d+\.\d+:22 is listed twice \(also .*dup\.txt:2\)$/],
       ['malformed line', ['--hosts-file', m.hostsFile([a, `${b} n2 n3`, c], 'bad.txt')], /^faultline: .*bad\.txt:3: unexpected 'n3' \(a line is: \[user@\]host\[:port\] \[name\] \[address=IP\]\)$/],
     ];
     const ledgersBefore = Ledger.list().filter((l) => l.data.kind === 'ssh').length;
     const results = await Promise.all(cases.map(([name, args]) =>
-      scenario(['zk-register', ...args, ...(args.includes('--ssh-key') ? [] : ['--ssh-key', m.keyFile]), '--remote-dir', remote, '--time-limit', '3', '--out', outDir(`bad-${name.replace(/ /g, '-')}`)], 60_000)));
+      scenario([...(args[0].startsWith('-') ? ['zk-register'] : []), ...args, ...(args.includes('--ssh-key') ? [] : ['--ssh-key', m.keyFile]), '--remote-dir', remote, '--time-limit', '3', '--out', outDir(`bad-${name.replace(/ /g, '-')}`)], 60_000)));
     results.forEach((r, i) => {
       const [name, , expected] = cases[i];
-      const errors = r.stderr.trim().split('\n').filter((l) => !/^faultline: zk-register on zookeeper \(ssh\), seed/.test(l));
+      const errors = r.stderr.trim().split('\n').filter((l) => !/^faultline: zk-register(-clock)? on zookeeper \(ssh\), seed/.test(l));
       assert.equal(r.code, 2, `${name}: exit ${r.code}\n${r.stderr}`);
       assert.equal(errors.length, 1, `${name}: one line on stderr, got:\n${r.stderr}`);
       assert.match(errors[0], expected, name);

@@ -4,12 +4,14 @@
 // folder. sshd insists on its privilege-separation folder /run/sshd: each sshd gets a private tmpfs
 // on /run inside its own mount namespace (which `ip netns exec` already gives it), so the machine's
 // /run, /etc/ssh and root's ~/.ssh are never touched. A host can be made to lack ZooKeeper (and
-// Java's jars) the same way: an empty tmpfs over /usr/share/java in its mount namespace only.
+// Java's jars) and libfaketime the same way: an empty tmpfs over /usr/share/java and libfaketime's
+// folder in its mount namespace only.
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { Cleanup } from '../../harness/cleanup.ts';
+import { libfaketimePath } from '../../harness/runtime/clock/fake-clock.ts';
 import netns from '../../harness/runtime/netns/index.ts';
 import type { NetnsHost } from '../../harness/runtime/netns/host.ts';
 import { runCommand, waitFor } from '../../harness/runtime/process.ts';
@@ -61,7 +63,7 @@ export async function startSshdMachines(names: string[], opts: { withoutJava?: s
     for (const h of runtime.hosts as NetnsHost[]) {
       writeFileSync(path.join(h.dir, 'host_key'), ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
       writeFileSync(path.join(h.dir, 'sshd_config'), sshdConfig(h.dir, h.address));
-      const hide = opts.withoutJava?.includes(h.name) ? 'mount -t tmpfs -o size=1m fl-nojava /usr/share/java && ' : '';
+      const hide = opts.withoutJava?.includes(h.name) ? `mount -t tmpfs -o size=1m fl-nojava /usr/share/java && mount -t tmpfs -o size=1m fl-nofaketime ${path.dirname(libfaketimePath())} && ` : '';
       const sshd = await h.spawn({ name: 'sshd', command: 'sh', args: ['-c', `${hide}mount -t tmpfs -o size=1m,mode=755 fl-sshd /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -e -f ${h.dir}/sshd_config`] });
       machines.push({ name: h.name, address: h.address, host: h, sshdPid: sshd.pid });
     }

@@ -71,7 +71,7 @@ const LIBFAKETIME_GLOB = '/usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime
  *  shim and the strobe — unless this machine's builds fit it. */
 export function clockRequirements(build: LocalClockBuild | undefined): HostRequirement[] {
   const fits = prebuiltFits(build);
-  const or = build ? ` (or a ${build.machine} machine with glibc ≥ ${build.glibc.join('.')}, which takes the builds of the harness machine)` : '';
+  const or = build ? ` (${build.machine} machines with glibc ≥ ${build.glibc.join('.')} take the harness machine's build instead)` : '';
   return [
     { what: "Debian's libfaketime (clock faults)", test: `ls ${LIBFAKETIME_GLOB} 2>/dev/null | grep -q .`, debian: 'libfaketime' },
     { what: `a C compiler (cc) for the clock's wait shim${or}`, test: `command -v cc || { ${fits}; }`, debian: 'gcc' },
@@ -248,7 +248,7 @@ async function uploadBuilds(conn: SshConnection, build: LocalClockBuild | undefi
 
 /** Sets up a host's clock in `harnessDir` on its machine: control file at +0, shim and strobe
  *  (built there, else uploaded), and the proof that a process there sees an offset. */
-export async function setupRemoteClock(conn: SshConnection, dirs: { host: string; harness: string }, build: LocalClockBuild | undefined, track: ProcessTrack, timings: ClockTimings): Promise<RemoteClock> {
+export async function setupRemoteClock(conn: SshConnection, dirs: { host: string; harness: string }, build: LocalClockBuild | undefined, track: ProcessTrack, timings: ClockTimings, log: (line: string) => void): Promise<RemoteClock> {
   const file = path.posix.join(dirs.harness, 'clock');
   const setup = await conn.run(shCommand(CLOCK_SETUP_SCRIPT, [file]), { timeoutMs: 10_000, what: 'finding libfaketime' });
   if (setup.code !== 0) throw new HarnessError(`${conn.label}: clock faults: ${setup.stderr.trim() || `exit ${setup.code}`}`);
@@ -256,6 +256,7 @@ export async function setupRemoteClock(conn: SshConnection, dirs: { host: string
   const notBuilt = await buildThere(conn, dirs.harness, out);
   const notUploaded = notBuilt && (await uploadBuilds(conn, build, out));
   if (notUploaded) throw new HarnessError(`${conn.label}: clock faults need their wait shim: building it there failed (${notBuilt}) and ${notUploaded}; install gcc and libc6-dev there (--install does)`);
+  if (notBuilt) log(`faultline: ${conn.label}: the clock's wait shim and strobe come from this machine (no build there: ${notBuilt})`);
   const clock = new RemoteClock(conn, { hostDir: dirs.host, file, ...out, libfaketime: setup.stdout.trim(), strobeLog: path.posix.join(dirs.harness, 'clock-strobe.log') }, track, timings);
   await proveFaked(conn, clock, path.posix.join(dirs.harness, 'clock.check'));
   return clock;

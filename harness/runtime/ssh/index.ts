@@ -200,7 +200,7 @@ function buildClock(b: Build, seat: Seat, dir: string): Promise<RemoteClock> {
     add: (p: LedgerProcess) => b.record.addProcess(seat.role, { ...p, name: `${seat.role}/${p.name}` }),
     drop: (pid: number) => b.record.dropProcess(seat.role, pid),
   };
-  return setupRemoteClock(seat.conn, { host: dir, harness: harnessFolder(dir) }, b.clockBuild, track, b.timings.clock);
+  return setupRemoteClock(seat.conn, { host: dir, harness: harnessFolder(dir) }, b.clockBuild, track, b.timings.clock, b.opts.log);
 }
 
 /** The record of every machine, before anything is made on it. */
