@@ -197,16 +197,17 @@ describe('ssh runtime against sshd machines @integration', function () {
       assert.ok(left.some((l) => l.startsWith(what)), `a killed run leaves ${what}; found:\n${left.join('\n')}`);
     }
     const ledger = JSON.parse(readFileSync(path.join(ledgerDir(), `${runId}.json`), 'utf8'));
-    assert.ok(ledger.state.machines.some((x: { processes: { name: string }[] }) => x.processes.some((p) => p.name.endsWith('/clock-strobe'))), 'the strobe is in the ledger');
+    const strobe = ledger.state.machines.flatMap((x: { processes: { pid: number; name: string }[] }) => x.processes).find((p: { name: string }) => p.name.endsWith('/clock-strobe'));
+    assert.ok(strobe, 'the strobe is in the ledger');
     const clean = await runCommand(process.execPath, [...CLI, 'clean'], { timeoutMs: 60_000, cwd: ROOT });
     assert.equal(clean.code, 0, clean.stderr);
     for (const n of ['n1', 'n2', 'n3']) {
       const said = new RegExp(`ssh: ${n} \\(root@[0-9.]+:22\\) of run ${runId}: `);
       assert.match(clean.stdout, new RegExp(`${said.source}removed iptables chain fl-${runId}`));
       assert.match(clean.stdout, new RegExp(`${said.source}unmounted fl-${runId}-${n} from /tmp/fl-${runId}/${n}`));
-      assert.match(clean.stdout, new RegExp(`${said.source}killed \\d+`));
     }
-    assert.match(clean.stdout, /killed \d+ \(recorded daemon\)/);
+    // (a ZooKeeper whose disk filled may have exited by itself already: there is not a daemon to kill on every machine)
+    assert.match(clean.stdout, new RegExp(`: killed ${strobe.pid} \\(recorded daemon\\)`), 'the strobe was killed');
     assert.ok(existsSync(path.join(out, 'logs', 'n1-zookeeper.log')), 'clean fetched the logs of the killed run into its folder');
     await assertNothingLeft(runId);
   });
