@@ -9,11 +9,30 @@ import { Ledger, ledgerDir, taggedProcesses } from '../../harness/runtime/ledger
 import { leftoversOf } from '../../harness/runtime/netns/leftovers.ts';
 import { runCommand } from '../../harness/runtime/process.ts';
 
-const DAEMONS = /QuorumPeerMain|uwsgi|nginx: master|targets\/zk-lite\/main\.ts|targets\/uwsgi-lite\/|recipes\/member\.ts/;
+// matched on a process's command, not its arguments: the mocha process itself names test files such
+// as test/uwsgi-lite.test.ts on its command line
+const DAEMONS = /QuorumPeerMain|(^|[\s/])uwsgi(\s|$)|nginx: master|targets\/zk-lite\/main\.ts|targets\/uwsgi-lite\/|recipes\/member\.ts/;
+
+/** The processes above this one (the test runner's own parents), which are never leftovers. */
+function ancestors(rows: { pid: number; ppid: number }[]): Set<number> {
+  const parent = new Map(rows.map((r) => [r.pid, r.ppid]));
+  const found = new Set<number>([process.pid]);
+  for (let pid = process.ppid; pid > 1 && !found.has(pid); pid = parent.get(pid) ?? 0) found.add(pid);
+  return found;
+}
 
 async function daemonsAlive(): Promise<string[]> {
   const ps = await runCommand('ps', ['-eo', 'pid=,ppid=,args='], { timeoutMs: 10_000 });
-  return ps.stdout.split('\n').filter((l) => DAEMONS.test(l) && !l.includes('ps -eo')).map((l) => `process ${l.trim().slice(0, 160)}`);
+  const rows = ps.stdout.split('\n').map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/)).filter((m) => m !== null)
+    .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args }));
+  const mine = ancestors(rows);
+  return rows.filter((r) => !mine.has(r.pid) && DAEMONS.test(commandOf(r.args)))
+    .map((r) => `process ${r.pid} ${r.ppid} ${r.args.slice(0, 160)}`);
+}
+
+/** What a daemon is recognised by: the command without the test files a runner may be given. */
+function commandOf(args: string): string {
+  return args.split(/\s+/).filter((a) => !/\.test\.ts$/.test(a)).join(' ');
 }
 
 /** Containers, networks and volumes labelled as ours: every run's, or those of the given owner pids. */
