@@ -12,7 +12,6 @@ import { DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT_S, checkLinearizability, pe
 import type { LinearizabilityResult } from '../checker/linearizability.ts';
 import { MODELS, modelByName } from '../checker/models/registry.ts';
 import { renderCounterexample, verdictWord } from '../checker/describe.ts';
-import { writeCheckReport } from '../../reports/report.ts';
 
 interface CheckFlags {
   model: string;
@@ -92,7 +91,11 @@ async function runCheck(file: string, flags: CheckFlags): Promise<number> {
   const format: HistoryFormat | undefined = flags.format ? formatByName(flags.format) : undefined;
   const { parsed, result, parseMs, code } = checkFile(file, { model: flags.model, format, timeLimitS: flags.timeLimit, memoryLimitMb: flags.memoryLimit });
   for (const warning of parsed.warnings) process.stderr.write(`faultline: warning: ${warning}\n`);
-  if (flags.report) await writeCheckReport({ file, model: result.details.model, history: parsed.ops, result, outPath: flags.report });
+  if (flags.report) {
+    // loaded only when asked for: the report's modules (and node:crypto) are most of a plain check's start
+    const { writeCheckReport } = await import('../../reports/report.ts');
+    await writeCheckReport({ file, model: result.details.model, history: parsed.ops, result, outPath: flags.report });
+  }
   const body = jsonBody(result, file, parsed.format, parseMs);
   if (flags.json) console.log(JSON.stringify(body));
   else printHuman(result, file, body);
