@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Entry point for `npx faultline`. Runs the compiled CLI in dist/ (built by `npm run build`, which
+// Entry point for `npx faultline`. Runs the bundled CLI in dist/ (built by `npm run build`, which
 // `npm ci` runs through `prepare`) when it is up to date with the TypeScript sources; otherwise, or
-// for commands that load TypeScript files by path while they run (scenario, list, compare, clean:
-// scenarios, targets and runtimes are found as .ts files), it runs the sources through tsx, as the
-// dev loop does. An out-of-date build is said on a terminal (or with FAULTLINE_SHOW_START=1, which
-// also names the mode used), never used.
+// for commands that load TypeScript files by path while they run (scenario, list, compare, clean,
+// campaign: scenarios, targets and runtimes are found as .ts files, and a target's servers are
+// started through tsx), it runs the sources through tsx, as the dev loop does. An out-of-date build
+// is said on a terminal (or with FAULTLINE_SHOW_START=1, which also names the mode used), never used.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { staleReason } from './compiled.js';
@@ -20,7 +20,7 @@ if (show) process.stderr.write(`faultline: ${compiled ? 'compiled CLI (dist/)' :
 else if (stale && process.stderr.isTTY) process.stderr.write(`faultline: ${stale}; running the TypeScript sources through tsx (slower start; \`npm run build\` refreshes dist/)\n`);
 
 if (compiled) {
-  await import('../dist/harness/cli.js');
+  await import('../dist/cli.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();
