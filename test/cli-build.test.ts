@@ -1,10 +1,10 @@
-// The bundled CLI (dist/, scripts/build.mjs) and the entry point that chooses it: an out-of-date build
-// is never used; when the build is up to date (as after `npm ci`), `faultline check`, `report` and
-// `proxy` run bundled and answer exactly as the TypeScript sources do. The build under test is made
+// The bundled CLI (dist/cli.cjs, scripts/build.mjs) and the entry point that chooses it: an out-of-date
+// build is never used; when the build is up to date (as after `npm ci`), `faultline check`, `report`
+// and `proxy` run bundled, with or without a V8 code cache, and answer exactly as the sources do. The build under test is made
 // afresh in a copy of the sources, so these tests hold whatever state the repository's dist/ is in.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { staleReason } from '../bin/compiled.js';
@@ -64,12 +64,13 @@ function builtCopy(into: string): string {
   symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
   assert.equal(build.status, 0, build.stderr);
-  assert.match(build.stdout, /^build: \d+ sources bundled into \d+ modules in dist\//m);
+  assert.match(build.stdout, /^build: \d+ sources bundled into dist\/cli\.cjs /m);
   return root;
 }
 
 const SHOW = { FAULTLINE_SHOW_START: '1' };
-const COMPILED = /^faultline: compiled CLI \(dist\/\)\n/;
+const COMMANDS = ['check', 'scenario', 'list', 'report', 'clean', 'proxy', 'compare', 'campaign'];
+const COMPILED = /^faultline: compiled CLI \(dist\/cli\.cjs; V8 code cache (used|none yet)\)\n/;
 
 describe('bundled CLI', function () {
   this.timeout(120_000);
@@ -103,7 +104,7 @@ describe('bundled CLI', function () {
     assert.match(faultline(REPO, ['list'], SHOW).stderr, /^faultline: TypeScript sources through tsx/);
     const help = faultline(REPO, ['--help']);
     assert.equal(help.code, 0);
-    for (const name of ['check', 'scenario', 'list', 'report', 'clean', 'proxy', 'compare', 'campaign']) assert.match(help.stdout, new RegExp(`\\n  ${name}\\b`));
+    for (const name of COMMANDS) assert.match(help.stdout, new RegExp(`\\n  ${name}\\b`));
   });
 });
 
@@ -142,6 +143,11 @@ describe('bundled CLI: a build of its own @integration', function () {
     assert.match(report.stderr, COMPILED);
     assert.equal(readFileSync(path.join(violating, 'report.html'), 'utf8'), fromTs);
 
+    // help: every command's module loads from the bundle
+    const help = faultline(root, ['--help'], SHOW);
+    assert.match(help.stderr, COMPILED);
+    for (const name of COMMANDS) assert.match(help.stdout, new RegExp(`\\n  ${name}\\b`));
+
     // an edit anywhere in the bundle's sources, or a new file beside them: the sources run, and say why
     appendFileSync(path.join(root, 'harness/checker/describe.ts'), '// edited\n');
     assert.match(faultline(root, ['check', '--model', 'cas-register', 'examples/cas-register-ok.jsonl'], SHOW).stderr, /^faultline: TypeScript sources through tsx \(harness\/checker\/describe\.ts changed since the last build\)\n/);
@@ -149,5 +155,26 @@ describe('bundled CLI: a build of its own @integration', function () {
     assert.equal(staleReason(root), null);
     writeFileSync(path.join(root, 'harness/commands/extra.ts'), 'export {};\n');
     assert.match(faultline(root, ['--help'], SHOW).stderr, /^faultline: TypeScript sources through tsx \(a file was added to, removed from or renamed in harness\/commands\/ since the last build\)\n/);
+  });
+
+  it('the first bundled start leaves a V8 code cache that the next ones use; a cache V8 refuses is replaced, answers unchanged', () => {
+    const root = builtCopy(dir);
+    const args = ['check', '--json', '--model', 'cas-register', 'examples/cas-register-bad.jsonl'];
+    const caches = () => readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.v8-cache'));
+    const sources = fromSources(root, args);
+    const answers = (cache: string) => {
+      const r = faultline(root, args, SHOW);
+      assert.equal(r.stderr, `faultline: compiled CLI (dist/cli.cjs; V8 code cache ${cache})\n`);
+      assert.equal(r.code, sources.code);
+      assert.deepEqual(unmeasured(JSON.parse(r.stdout)), unmeasured(JSON.parse(sources.stdout)));
+    };
+    answers('none yet');
+    assert.equal(caches().length, 1);
+    answers('used');
+    answers('used');
+    writeFileSync(path.join(root, 'dist', caches()[0]), 'not a code cache');
+    answers('refused');
+    answers('used');
+    assert.equal(caches().length, 1);
   });
 });
