@@ -10,7 +10,10 @@ if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.jso
 else
   npm ci --no-audit --no-fund
 fi
-[ -f dist/BUILD.json ] || npm run build # npm ci builds it (prepare); a kept node_modules may predate it
+# npm ci builds the CLI (prepare); with kept node_modules, dist/ may be missing or older than the sources
+if ! node -e "process.exitCode = require('./bin/compiled.js').staleReason(process.cwd()) ? 1 : 0"; then
+  npm run build
+fi
 if [ "${FL_SKIP_DOCKER:-0}" != 1 ]; then
   bash docker/setup.sh
 fi

@@ -1,7 +1,8 @@
 // The bundled CLI (dist/cli.cjs, scripts/build.mjs) and the entry point that chooses it: an out-of-date
 // build is never used; when the build is up to date (as after `npm ci`), `faultline check`, `report`
-// and `proxy` run bundled, with or without a V8 code cache, and answer exactly as the sources do. The build under test is made
-// afresh in a copy of the sources, so these tests hold whatever state the repository's dist/ is in.
+// and `proxy` run bundled, with or without a V8 code cache, and answer exactly as the sources do. The
+// build under test is made afresh in a copy of the sources, so these tests hold whatever state the
+// repository's dist/ is in.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -128,7 +129,7 @@ describe('bundled CLI: a build of its own @integration', function () {
     }
     assert.match(faultline(root, ['check', '--model', 'cas-register', 'bad-line.jsonl']).stderr, /^faultline: bad-line\.jsonl:2: not a history op: time must be a number, got "late"\n$/);
 
-    // check --report: the report modules load on demand from their chunk and find their assets
+    // check --report: the report modules, loaded only for --report, find their assets beside their sources
     const args = (out: string) => ['check', '--model', 'cas-register', 'examples/cas-register-bad.jsonl', '--report', out];
     assert.equal(faultline(root, args(path.join(dir, 'bundled.html'))).code, 1);
     assert.equal(fromSources(root, args(path.join(dir, 'sources.html'))).code, 1);
@@ -157,7 +158,7 @@ describe('bundled CLI: a build of its own @integration', function () {
     assert.match(faultline(root, ['--help'], SHOW).stderr, /^faultline: TypeScript sources through tsx \(a file was added to, removed from or renamed in harness\/commands\/ since the last build\)\n/);
   });
 
-  it('the first bundled start leaves a V8 code cache that the next ones use; a cache V8 refuses is replaced, answers unchanged', () => {
+  it('the first bundled start leaves a V8 code cache that the next ones use; a cache V8 refuses is replaced, one that cannot be written is done without; answers unchanged', () => {
     const root = builtCopy(dir);
     const args = ['check', '--json', '--model', 'cas-register', 'examples/cas-register-bad.jsonl'];
     const caches = () => readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.v8-cache'));
@@ -176,5 +177,14 @@ describe('bundled CLI: a build of its own @integration', function () {
     answers('refused');
     answers('used');
     assert.equal(caches().length, 1);
+
+    // where the cache cannot be written (a read-only dist/; as root, a directory in its place): every
+    // start goes without, and leaves nothing half-written behind
+    const cache = caches()[0];
+    rmSync(path.join(root, 'dist', cache));
+    mkdirSync(path.join(root, 'dist', cache));
+    answers('none yet');
+    answers('none yet');
+    assert.deepEqual(readdirSync(path.join(root, 'dist')).sort(), ['BUILD.json', 'cli.cjs', 'cli.cjs.map', cache]);
   });
 });
