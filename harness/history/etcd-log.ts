@@ -8,29 +8,18 @@
 import { EdnReader, EdnSyntaxError, Keyword, toPlain, type EdnValue } from './edn.ts';
 import type { Op, OpType } from './op.ts';
 import { NEMESIS } from './op.ts';
-import { LineSplitter, OpCollector, type FormatReader } from './parsed.ts';
+import { LineReader } from './parsed.ts';
 
 const LINE = /^\s*INFO\s+jepsen\.util\s+-\s+(\S+)\s+:(\S+)\s+:(\S+)(?:\s+(.*?))?\s*$/;
 const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
 
-export class EtcdLogReader implements FormatReader {
-  private readonly lines = new LineSplitter((text, line, terminated) => this.line(text, line, terminated));
+export class EtcdLogReader extends LineReader {
   private faults = 0;
-
-  constructor(private readonly out: OpCollector) {}
-
-  feed(chunk: string): void {
-    this.lines.feed(chunk);
-  }
-
-  end(): void {
-    this.lines.end();
-  }
 
   /** A jepsen.util line has no closing delimiter: cut inside its value (`12` → `1`) it may still read as
    *  an op, with the wrong value. Jepsen's logger ends every line with a newline, so a last line without
    *  one is taken as cut off whenever it is, or could be the start of, an op line. */
-  private line(text: string, line: number, terminated: boolean): void {
+  protected line(text: string, line: number, terminated: boolean): void {
     const cut = () => this.out.cut(line, 'a jepsen.util line with no newline after it');
     if (!text.includes('jepsen.util')) {
       if (!terminated && isCutLine(text)) cut();

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
 import type { Op, OpType } from './op.ts';
 import { isJsonPrefix } from './json-prefix.ts';
-import { LineSplitter, OpCollector, type FormatReader } from './parsed.ts';
+import { LineReader } from './parsed.ts';
 
 export { HistoryRecorder } from './recorder.ts';
 
@@ -99,20 +99,9 @@ function describeOpIssues(raw: unknown, err: Zod.ZodError): string {
   }).join('; ');
 }
 
-export class JsonlReader implements FormatReader {
-  private readonly lines = new LineSplitter((text, line, terminated) => this.line(text, line, terminated));
+export class JsonlReader extends LineReader {
 
-  constructor(private readonly out: OpCollector) {}
-
-  feed(chunk: string): void {
-    this.lines.feed(chunk);
-  }
-
-  end(): void {
-    this.lines.end();
-  }
-
-  private line(text: string, line: number, terminated: boolean): void {
+  protected line(text: string, line: number, terminated: boolean): void {
     const row = text.trim();
     if (row === '') return;
     let raw: unknown;

@@ -64,27 +64,30 @@ export class OpCollector {
   }
 }
 
-/** Splits streamed text into numbered lines. A line is handed over once its newline has arrived; what
- *  follows the last newline comes last, with `terminated` false: only that line can be cut off. */
-export class LineSplitter {
+/** A reader of a line-based format: splits the streamed text into numbered lines. A line is handed to
+ *  `line` once its newline has arrived; what follows the last newline comes last, with `terminated`
+ *  false: only that line can be cut off. */
+export abstract class LineReader implements FormatReader {
   private rest = '';
-  private line = 0;
+  private lineNo = 0;
 
-  constructor(private readonly onLine: (text: string, line: number, terminated: boolean) => void) {}
+  constructor(protected readonly out: OpCollector) {}
 
   feed(chunk: string): void {
     const text = this.rest === '' ? chunk : this.rest + chunk;
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.onLine(text.slice(start, end), ++this.line, true);
+      this.line(text.slice(start, end), ++this.lineNo, true);
       start = nl + 1;
     }
     this.rest = text.slice(start);
   }
 
   end(): void {
-    if (this.rest !== '') this.onLine(this.rest, ++this.line, false);
+    if (this.rest !== '') this.line(this.rest, ++this.lineNo, false);
     this.rest = '';
   }
+
+  protected abstract line(text: string, line: number, terminated: boolean): void;
 }
