@@ -107,6 +107,15 @@ describe('fault schedules', () => {
     }));
   });
 
+  it('order \'cycle\': every seed takes the kinds in the list\'s order, repeating; timings still vary by seed', () => {
+    const cycle = { ...plan, order: 'cycle' as const };
+    const a = planSchedule(new Rng(1), cycle);
+    const b = planSchedule(new Rng(2), cycle);
+    for (const s of [a, b]) assert.deepEqual(s.map((f) => f.kind), s.map((_, i) => plan.faults[i % 3]));
+    assert.notDeepEqual(a.map((f) => f.at), b.map((f) => f.at));
+    assert.deepEqual(a.map((f) => f.at), planSchedule(new Rng(1), plan).map((f) => f.at), 'the kind draws stay in the stream: the same seed keeps its timings');
+  });
+
   it('every fault kind named in the issue exists', () => {
     for (const k of ['partition-halves', 'partition-one', 'partition-leader', 'partition-ring', 'partition-bridge', 'kill', 'kill-leader', 'pause', 'pause-leader']) {
       assert.equal(faultKinds[k]?.name, k);

@@ -56,7 +56,8 @@ export function scheduleArbitrary(plan: SchedulePlan, known?: readonly string[])
     kind: fc.constantFrom(...plan.faults),
     pick: fc.integer({ min: 0, max: PICK_STEPS - 1 }).map((k) => k / PICK_STEPS),
   });
-  return fc.array(step, { minLength: count, maxLength: count }).map((steps) => layOut(steps, lastEnd, duration.min));
+  const kinds = (steps: Step[]) => (plan.order === 'cycle' ? steps.map((st, i) => ({ ...st, kind: plan.faults[i % plan.faults.length] })) : steps);
+  return fc.array(step, { minLength: count, maxLength: count }).map((steps) => layOut(kinds(steps), lastEnd, duration.min));
 }
 
 /** The schedule for `seed`: the value the arbitrary generates from a generator seeded with it.

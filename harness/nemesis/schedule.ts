@@ -6,8 +6,11 @@
 import type { PlannedFault } from './types.ts';
 
 export interface SchedulePlan {
-  /** Fault kind names to draw from (uniformly). */
+  /** Fault kind names to draw from (uniformly), or to take in turn (`order: 'cycle'`). */
   faults: string[];
+  /** 'random' (default): each fault's kind is drawn; 'cycle': the kinds follow the list's order,
+   *  repeating, so every seed runs the same sequence (timings and victims still drawn from it). */
+  order?: 'random' | 'cycle';
   /** Seconds between one fault's end and the next one's start (also before the first), [min, max]. */
   interval: [number, number];
   /** Seconds each fault lasts, [min, max]. */

@@ -192,6 +192,7 @@ function planFor(scenario: Scenario, rng: Rng, timeLimit: number, kinds: Record<
   if (!scenario.nemesis || scenario.nemesis.faults.length === 0) return [];
   return planSchedule(rng.fork('schedule'), {
     faults: scenario.nemesis.faults,
+    ...(scenario.nemesis.order ? { order: scenario.nemesis.order } : {}),
     interval: scenario.nemesis.interval,
     duration: scenario.nemesis.duration,
     timeLimitMs: timeLimit * 1000,

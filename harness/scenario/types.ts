@@ -6,8 +6,11 @@ import type { RuntimeKind } from '../runtime/types.ts';
 import type { Cluster } from '../target.ts';
 
 export interface NemesisPlan {
-  /** Fault kind names (harness/nemesis), drawn at random for each fault. */
+  /** Fault kind names (harness/nemesis), drawn at random for each fault (or in turn: `order`). */
   faults: string[];
+  /** 'cycle': the faults follow the list's order, repeating — for a scenario whose point is a
+   *  sequence (a full disk, then a crash); timings and victims still come from the seed. */
+  order?: 'random' | 'cycle';
   /** Seconds between the end of one fault and the start of the next: [min, max]. */
   interval: [number, number];
   /** Seconds each fault lasts: [min, max]. */
