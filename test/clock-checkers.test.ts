@@ -35,6 +35,32 @@ describe('session-expiry checker', () => {
     assert.equal(r.valid, true, r.summary);
     assert.equal(r.metrics?.expiries, 1);
   });
+
+  /** An idle session: one read at 1 s, then only pings; the last one its server answered was sent
+   *  `answeredAgo` ms before the client learned of the expiry at 8 s. */
+  const idleSession = (answeredAgo: number) => history([
+    ...sessionLife(8000).slice(0, 3),
+    { time: 8000, process: 0, type: 'event', f: 'session', value: { state: 'expired', session: 's1', lastAnsweredMsAgo: answeredAgo } },
+  ]);
+
+  it('with evidence \'answers\', an idle session expired 300 ms after its server answered a ping is early', () => {
+    const r = checkSessionExpiry(idleSession(300), { ...bounds, evidence: 'answers' });
+    assert.equal(r.valid, false);
+    assert.equal(r.metrics?.earliestByMs, 3700);
+    assert.match(r.violations![0].message, /after the last request its server answered was sent/);
+  });
+
+  it('answers count only as evidence when asked: by ops alone the same expiry came 7 s after the last op', () => {
+    const r = checkSessionExpiry(idleSession(300), bounds);
+    assert.equal(r.valid, true, r.summary);
+  });
+
+  it('an answer older than the last ok op does not move the evidence back', () => {
+    const r = checkSessionExpiry(history([...sessionLife(1500).slice(0, 3),
+      { time: 1500, process: 0, type: 'event', f: 'session', value: { state: 'expired', session: 's1', lastAnsweredMsAgo: 5000 } }]), { ...bounds, evidence: 'answers' });
+    assert.equal(r.metrics?.earliestByMs, 3500);
+    assert.equal((r.details!.expiries as { heardBy: string }[])[0].heardBy, 'op');
+  });
 });
 
 describe('clock-faults checker', () => {

@@ -89,7 +89,14 @@ export interface ZkSessionOptions {
   /** Default deadline of each call. */
   callTimeoutMs?: number;
   /** Session state changes after the first connect (reconnects, losses, expiry, close). */
-  onEvent?: (event: SessionEvent, sessionId: string) => void;
+  onEvent?: (event: SessionEvent, sessionId: string, facts: SessionFacts) => void;
+}
+
+/** What the client knows at a session event about when the server last heard from the session. */
+export interface SessionFacts {
+  /** How long before the event the latest request the server answered (a call or a liveness
+   *  probe) was sent — the server heard from the session then or later; null if none was. */
+  lastAnsweredMsAgo: number | null;
 }
 
 /** Patches one client's connection manager (node-zookeeper-client 1.1.3 internals): every new
@@ -126,8 +133,10 @@ export class ZkSession {
   private established = false;
   private probe: { sent: number } | undefined;
   private readonly liveness: NodeJS.Timeout;
+  /** performance.now() when the latest request the server answered was sent. */
+  private lastAnsweredSentAt: number | undefined;
 
-  private constructor(private readonly zk: Client, readonly connectString: string, private readonly callTimeoutMs: number, private readonly sessionTimeoutMs: number, private readonly onEvent?: (event: SessionEvent, sessionId: string) => void) {
+  private constructor(private readonly zk: Client, readonly connectString: string, private readonly callTimeoutMs: number, private readonly sessionTimeoutMs: number, private readonly onEvent?: ZkSessionOptions['onEvent']) {
     this.liveness = setInterval(() => this.checkLiveness(), Math.max(100, Math.floor(sessionTimeoutMs / 6)));
     this.liveness.unref();
   }
@@ -164,7 +173,17 @@ export class ZkSession {
   }
 
   private report(event: SessionEvent): void {
-    if (this.established) this.onEvent?.(event, this.sessionId);
+    if (this.established) this.onEvent?.(event, this.sessionId, { lastAnsweredMsAgo: this.lastAnsweredMsAgo });
+  }
+
+  /** A request sent at `sentAt` was answered by the server (not failed by the client library). */
+  private answered(sentAt: number): void {
+    if (this.lastAnsweredSentAt === undefined || sentAt > this.lastAnsweredSentAt) this.lastAnsweredSentAt = sentAt;
+  }
+
+  /** ms since the latest request the server answered was sent (null: none yet). */
+  get lastAnsweredMsAgo(): number | null {
+    return this.lastAnsweredSentAt === undefined ? null : Math.round(performance.now() - this.lastAnsweredSentAt);
   }
 
   /** Resolves once the session is connected again, closed, or `ms` passed (whichever first). */
@@ -220,7 +239,8 @@ export class ZkSession {
     }
     const probe = { sent: now };
     this.probe = probe;
-    this.zk.exists('/', null, () => {
+    this.zk.exists('/', null, (err) => {
+      if (!err) this.answered(probe.sent);
       if (this.probe === probe) this.probe = undefined;
     });
   }
@@ -235,9 +255,11 @@ export class ZkSession {
     if (this.closed) throw new ZkError(this.expired ? 'SessionExpired' : 'Closed', undefined, true, `${what}: session ${this.expired ? 'expired' : 'closed'} (not sent)`);
     if (!this.connected) throw new ZkError('ConnectionLoss', E.CONNECTION_LOSS, true, `${what}: not connected (not sent)`);
     return new Promise<T>((resolve, reject) => {
+      const sentAt = performance.now();
       const timer = setTimeout(() => reject(new ZkError('Timeout', undefined, false, `${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
       issue((err, result) => {
         clearTimeout(timer);
+        if (!err || DEFINITE.has(err.getCode())) this.answered(sentAt); // the server's own answer
         if (!err) return resolve(result);
         const code = err.getCode();
         reject(new ZkError(CODE_NAMES[code] ?? err.getName(), code, DEFINITE.has(code), what));

@@ -5,6 +5,15 @@
 // the session's last ok op happened early, by at least the difference. (How late an expiry comes
 // cannot be told from the client: a cut-off client learns of its expiry only once it reconnects.)
 // Measured for every expiry: the silence the history allows before it, against the timeout.
+//
+// An idle session has no ok op to go by, only the pings that keep it alive. With `evidence:
+// 'answers'` the checker also takes the client's own record in the `expired` event: when the latest
+// request its server answered (an op or a liveness ping, `lastAnsweredMsAgo`) was sent. That is sound
+// only while no fault separates a server from its leader — then the server passes every touch on to
+// the leader within half a tick, which stamps it on arrival — so it is for runs whose faults leave
+// the network whole (clock faults). Under partitions a cut-off server may answer pings for a while
+// after the ensemble stopped hearing from it, and only ok ops (`evidence: 'ops'`, the default;
+// a confirmed read or a write went through the quorum) count.
 import type { Op } from '../../history/op.ts';
 import { pairOps } from '../../history/pair.ts';
 import type { Checker, CheckResult, Violation } from '../result.ts';
@@ -13,9 +22,11 @@ export interface SessionExpiryBounds {
   sessionTimeoutMs: number;
   /** Early by less than this is not judged (the client's and the history's clocks round). */
   toleranceMs: number;
+  /** What proves the ensemble heard from a session (see the top of this file); default 'ops'. */
+  evidence?: 'ops' | 'answers';
 }
 
-interface SessionEventValue { state?: string; session?: string }
+interface SessionEventValue { state?: string; session?: string; lastAnsweredMsAgo?: unknown }
 
 export interface ExpiryRow {
   process: number | string;
@@ -23,8 +34,11 @@ export interface ExpiryRow {
   node?: string;
   /** History time the client learned of the expiry. */
   learnedAt: number;
-  /** Invoke time of the session's last ok op before that (the server heard from it then or later). */
+  /** When the server last surely heard from the session: the invoke of its last ok op before the
+   *  expiry, or (evidence 'answers') the sending of the last request its server answered if later. */
   lastHeardAt: number | null;
+  /** What lastHeardAt rests on. */
+  heardBy?: 'op' | 'answer';
   /** learnedAt − lastHeardAt: the longest silence the history allows before the expiry. */
   maxSilenceMs: number | null;
   /** timeout − maxSilenceMs when positive: the expiry came at least this early. */
@@ -56,9 +70,13 @@ export function sessionExpiries(history: readonly Op[], b: SessionExpiryBounds):
       if (s && (lastOk.get(s)?.at ?? -Infinity) < p.start) lastOk.set(s, { at: p.start, index: p.invokeIndex, completedAt: p.end });
     }
     const heard = lastOk.get(session);
-    const maxSilenceMs = heard ? op.time - heard.at : null;
+    const answered = b.evidence === 'answers' ? answeredAt(op) : null;
+    const heardBy = answered !== null && (!heard || answered > heard.at) ? 'answer' : heard ? 'op' : undefined;
+    const at = heardBy === 'answer' ? answered! : heard?.at;
+    const maxSilenceMs = at === undefined ? null : op.time - at;
     rows.push({
-      process: op.process, session, node: op.node, learnedAt: Math.round(op.time), lastHeardAt: heard ? Math.round(heard.at) : null,
+      process: op.process, session, node: op.node, learnedAt: Math.round(op.time), lastHeardAt: at === undefined ? null : Math.round(at),
+      ...(heardBy ? { heardBy } : {}),
       maxSilenceMs: maxSilenceMs === null ? null : Math.round(maxSilenceMs),
       earlyByMs: maxSilenceMs === null ? 0 : Math.max(0, Math.round(b.sessionTimeoutMs - maxSilenceMs)),
       eventIndex: op.index, ...(heard ? { lastOkIndex: heard.index } : {}),
@@ -67,16 +85,23 @@ export function sessionExpiries(history: readonly Op[], b: SessionExpiryBounds):
   return rows;
 }
 
+/** History time at which the latest request the client's server answered was sent, from an
+ *  `expired` event's own record (null when it has none). */
+function answeredAt(event: Op): number | null {
+  const ago = (event.value as SessionEventValue).lastAnsweredMsAgo;
+  return typeof ago === 'number' && Number.isFinite(ago) && ago >= 0 ? event.time - ago : null;
+}
+
 export function checkSessionExpiry(history: readonly Op[], b: SessionExpiryBounds): CheckResult {
   const rows = sessionExpiries(history, b);
   const early = rows.filter((r) => r.earlyByMs > b.toleranceMs);
   const violations: Violation[] = early.map((r) => ({
-    message: `session ${r.session} (process ${r.process}${r.node ? ` on ${r.node}` : ''}) was expired ${r.maxSilenceMs} ms after its last acknowledged op began — at least ${r.earlyByMs} ms before its ${b.sessionTimeoutMs} ms timeout could have run out`,
-    ops: [r.eventIndex, ...(r.lastOkIndex !== undefined ? [r.lastOkIndex] : [])], time: r.learnedAt,
+    message: `session ${r.session} (process ${r.process}${r.node ? ` on ${r.node}` : ''}) was expired ${r.maxSilenceMs} ms after ${r.heardBy === 'answer' ? 'the last request its server answered was sent' : 'its last acknowledged op began'} — at least ${r.earlyByMs} ms before its ${b.sessionTimeoutMs} ms timeout could have run out`,
+    ops: [r.eventIndex, ...(r.lastOkIndex !== undefined && r.heardBy === 'op' ? [r.lastOkIndex] : [])], time: r.learnedAt,
   }));
   const silences = rows.map((r) => r.maxSilenceMs).filter((x): x is number => x !== null).sort((a, c) => a - c);
   const details = {
-    sessionTimeoutMs: b.sessionTimeoutMs, toleranceMs: b.toleranceMs, expiries: rows,
+    sessionTimeoutMs: b.sessionTimeoutMs, toleranceMs: b.toleranceMs, evidence: b.evidence ?? 'ops', expiries: rows,
     maxSilenceMs: silences.length ? { min: silences[0], median: silences[Math.floor(silences.length / 2)], max: silences[silences.length - 1] } : null,
     earliestByMs: Math.max(0, ...rows.map((r) => r.earlyByMs)),
   };
