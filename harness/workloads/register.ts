@@ -15,12 +15,22 @@
 //   ../checker/sequential.ts, so documented stale reads are not called bugs.
 // - `cached`: a deliberately broken client that answers reads from the last value it saw itself,
 //   without asking, as if that were linearizable. The linearizability checker must catch it.
+//
+// Witnesses (option `witnesses`, default 0): worker slots 0..witnesses-1 do one read to open their
+// session and then nothing until the final reads — idle sessions that only the client's liveness
+// probe keeps alive, as a real application's mostly idle sessions are. A busy client touches its
+// session with every op, so a server that misjudges how long a session has been silent (a session
+// clock that jumps) is caught only by chance on busy ones; idle witnesses show it (a witness whose
+// session expired opens a new one at once, to be idle again for the next fault). Every `expired`
+// session event carries `lastAnsweredMsAgo` (how long before it the latest request the server
+// answered was sent), the evidence the session-expiry checker measures idle sessions by.
 import { linearizabilityChecker } from '../checker/linearizability.ts';
 import { recoveryChecker } from '../checker/recovery.ts';
 import type { Checker } from '../checker/result.ts';
 import { sequentialChecker } from '../checker/sequential.ts';
-import { eachWorkerOnce, mix } from '../generator/combinators.ts';
-import type { Client, Completion, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
+import { eachWorkerOnce, limitPerWorker, mix } from '../generator/combinators.ts';
+import type { Client, Completion, OpGenerator, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
+import type { Rng } from '../rng.ts';
 import { defineWorkload } from '../generator/types.ts';
 import { int, oneOf } from '../options.ts';
 import { z } from 'zod';
@@ -44,16 +54,21 @@ export interface RegisterOptions {
   sessionTimeoutMs: number;
   /** Deadline of each ZooKeeper call (an op may make two or three). */
   callTimeoutMs: number;
+  /** Worker slots 0..witnesses-1 are idle witnesses (see the top of this file). */
+  witnesses: number;
 }
 
 export function registerOptions(o: Record<string, unknown>): RegisterOptions {
   const readMode = choiceOption(o, 'register', READ_MODES, 'readMode');
-  const int = (k: string, d: number) => {
+  const int = (k: string, d: number, min = 1) => {
     const v = o[k] === undefined ? d : Number(o[k]);
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`register option ${k} must be a positive integer, got '${String(o[k])}'`);
+    if (!Number.isInteger(v) || v < min) throw new UsageError(`register option ${k} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got '${String(o[k])}'`);
     return v;
   };
-  return { readMode, keys: int('keys', 3), values: int('values', readMode === 'plain' ? 50 : 5), sessionTimeoutMs: int('sessionTimeoutMs', 4000), callTimeoutMs: int('callTimeoutMs', 2000) };
+  return {
+    readMode, keys: int('keys', 3), values: int('values', readMode === 'plain' ? 50 : 5), sessionTimeoutMs: int('sessionTimeoutMs', 4000),
+    callTimeoutMs: int('callTimeoutMs', 2000), witnesses: int('witnesses', 0, 0),
+  };
 }
 
 const encode = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
@@ -63,12 +78,19 @@ const zkMeta = (stat: Stat, session: string) => ({ zxid: stat.mzxid, version: st
 /** One client process: one ZooKeeper session to one node. */
 export class RegisterClient implements Client {
   private session: ZkSession | undefined;
+  /** A new session being opened (a witness renewing its expired one). */
+  private opening: Promise<ZkSession> | undefined;
+  private closed = false;
   /** cached mode: the last value this client saw per key. */
   private readonly seen = new Map<string, unknown>();
   readonly node: string;
+  /** An idle witness (the first `witnesses` processes): it opens a new session at once when its
+   *  session expired, so the next misjudged silence can expire it again. */
+  private readonly witness: boolean;
 
   constructor(private readonly ctx: WorkloadContext<ZkEndpoint>, private readonly process: number, private readonly o: RegisterOptions) {
     this.node = nodeForProcess(ctx.cluster, process);
+    this.witness = process < o.witnesses;
   }
 
   async open(): Promise<void> {
@@ -81,14 +103,26 @@ export class RegisterClient implements Client {
     }
   }
 
-  /** A new session to this client's node; session events go into the history. */
-  private async connect(): Promise<ZkSession> {
+  /** A new session to this client's node (one at a time); session events go into the history. */
+  private connect(): Promise<ZkSession> {
+    this.opening ??= this.openSession().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async openSession(): Promise<ZkSession> {
     const events = this.ctx.events(this.process);
     const session = await ZkSession.open({
       connectString: await this.ctx.cluster.connectString(this.node),
       sessionTimeoutMs: this.o.sessionTimeoutMs, connectTimeoutMs: this.o.callTimeoutMs, callTimeoutMs: this.o.callTimeoutMs,
-      onEvent: (state, id) => events('session', { state, session: id }, { node: this.node }),
+      onEvent: (state, id, facts) => {
+        events('session', { state, session: id, ...(state === 'expired' ? facts : {}) }, { node: this.node });
+        if (state === 'expired' && this.witness && !this.closed) this.connect().catch(() => {}); // else at its next op
+      },
     });
+    if (this.closed) {
+      session.close();
+      throw new HarnessError('client closed while its session opened');
+    }
     this.session = session;
     events('session', { state: 'connected', session: session.sessionId }, { node: this.node });
     return session;
@@ -192,6 +226,7 @@ export class RegisterClient implements Client {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.session?.close();
     this.session = undefined;
   }
@@ -204,6 +239,14 @@ export function registerCheckers(o: RegisterOptions): Checker[] {
   return [consistency, recoveryChecker];
 }
 
+/** Worker slots below `witnesses` read once and are then done until the final reads (their client,
+ *  and so their session, stays open: the runner closes clients only at the end); the others run `busy`. */
+export function withWitnesses(witnesses: number, key: (rng: Rng) => string, busy: OpGenerator): OpGenerator {
+  if (witnesses === 0) return busy;
+  const once = limitPerWorker(1, ({ rng }) => ({ f: 'read', value: null, key: key(rng) }));
+  return (ctx) => (ctx.worker < witnesses ? once(ctx) : busy(ctx));
+}
+
 /** The options the register workload reads (defaults in registerOptions). */
 export const RegisterOptionsSchema = z.object({
   readMode: oneOf(READ_MODES),
@@ -211,22 +254,23 @@ export const RegisterOptionsSchema = z.object({
   values: int(1),
   sessionTimeoutMs: int(1),
   callTimeoutMs: int(1),
+  witnesses: int(0),
 }).partial();
 
 export const registerWorkload = defineWorkload(RegisterOptionsSchema, (options: Record<string, unknown>): Workload<Cluster> => {
   const o = registerOptions(options);
-  const key = (rng: { int(lo: number, hi: number): number }) => `k${rng.int(0, o.keys - 1)}`;
+  const key = (rng: Rng) => `k${rng.int(0, o.keys - 1)}`;
   const value = (rng: { int(lo: number, hi: number): number }) => rng.int(0, o.values - 1);
   return {
     name: `register-${o.readMode}`,
     client(ctx, process) {
       return new RegisterClient(withCapability(ctx, isZkEndpoint, 'the register workload needs a ZooKeeper-protocol target'), process, o);
     },
-    generator: mix({
+    generator: withWitnesses(o.witnesses, key, mix({
       read: [2, ({ rng }) => ({ f: 'read', value: null, key: key(rng) })],
       write: [1, ({ rng }) => ({ f: 'write', value: value(rng), key: key(rng) })],
       cas: [1, ({ rng }) => ({ f: 'cas', value: [value(rng), value(rng)], key: key(rng) })],
-    }),
+    })),
     final: eachWorkerOnce(() => Array.from({ length: o.keys }, (_, k): OpSpec => ({ f: 'read', value: null, key: `k${k}` }))),
     checkers: registerCheckers(o),
   };
