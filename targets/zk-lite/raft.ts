@@ -15,6 +15,9 @@ export interface RaftHooks {
   /** The state machine must be rebuilt from scratch (only after a bug let it apply uncommitted entries). */
   resetState(): void;
   roleChanged(role: Role, leaderId: number | null): void;
+  /** The leader's own duties, run at the start of every leader tick, before the lease check may
+   *  make it step down (the server's session expiry pass: see Server.expireSessions). */
+  leaderTick?(): void;
   log(msg: string): void;
 }
 
@@ -129,8 +132,9 @@ export class RaftNode {
   private tickOnce(): void {
     const now = elapsedMs();
     if (this.role === 'leader') {
+      this.hooks.leaderTick?.();
       this.replicateAll();
-      if (!this.cfg.bugs.has('stale-read') && !this.hasQuorumContact(this.leaseNow())) {
+      if (this.role === 'leader' && !this.cfg.bugs.has('stale-read') && !this.hasQuorumContact(this.leaseNow())) {
         this.hooks.log('lost contact with a quorum: stepping down');
         this.becomeFollower(this.term, null);
       }

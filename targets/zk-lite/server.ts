@@ -66,6 +66,7 @@ export class ZkLiteServer implements ConnectionHost {
       apply: (e) => this.applyEntry(e),
       resetState: () => this.resetState(),
       roleChanged: (role) => this.onRoleChanged(role),
+      leaderTick: () => this.expireSessions(),
       log,
     });
   }
@@ -289,19 +290,33 @@ export class ZkLiteServer implements ConnectionHost {
 
   /** Leader: expire sessions not heard of within their timeout. Follower: report live sessions. */
   private sessionTick(): void {
-    const now = this.sessionNow();
-    if (this.raft.role === 'leader') {
-      for (const [sid, session] of this.tree.sessions) {
-        const seen = this.sessionSeen.get(sid) ?? this.leaderSince;
-        if (now - seen > session.timeout && !this.expiring.has(sid)) {
-          this.expiring.add(sid);
-          this.log(`expiring session 0x${BigInt(sid).toString(16)}`);
-          this.raft.propose({ t: 'closeSession', sid, expired: true });
-        }
-      }
-    } else if (this.raft.leaderId !== null && this.touched.size > 0) {
+    if (this.raft.role === 'leader') this.expireSessions();
+    else if (this.raft.leaderId !== null && this.touched.size > 0) {
       this.net.send(this.raft.leaderId, { type: 'touch', from: this.cfg.myid, sessions: [...this.touched] });
       this.touched.clear();
+    }
+  }
+
+  /**
+   * Leader: propose the expiry of every session not heard of within its timeout. Runs on the session
+   * timer and also at the start of every leader tick, before the lease check: whatever makes the
+   * leader step down, the expiries its own clock called for are proposed (and sent) first, so what a
+   * session clock does is never hidden behind a step-down that happens to come first. Without the
+   * `wall-clock` bug it changes nothing (a leader cut off past a session's timeout expires it either
+   * way, and a step-down clears what it knew about sessions); with it, a forward step of the leader's
+   * wall clock expires the sessions it misjudges on every try — when the session timer came second,
+   * the lease check (on the same stepped clock) made the leader step down first and the new leader
+   * started every session's timeout afresh: no expiry, nothing for a checker to see.
+   */
+  private expireSessions(): void {
+    const now = this.sessionNow();
+    for (const [sid, session] of this.tree.sessions) {
+      const seen = this.sessionSeen.get(sid) ?? this.leaderSince;
+      if (now - seen > session.timeout && !this.expiring.has(sid)) {
+        this.expiring.add(sid);
+        this.log(`expiring session 0x${BigInt(sid).toString(16)}`);
+        this.raft.propose({ t: 'closeSession', sid, expired: true });
+      }
     }
   }
 
