@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkQueueDelivery, checkQueueOrder } from '../harness/checker/recipes/queue.ts';
+import { checkQueueDelivery, checkQueueOrder, checkQueueSequence } from '../harness/checker/recipes/queue.ts';
 import type { Op } from '../harness/history/op.ts';
 import type { PlannedFault } from '../harness/nemesis/types.ts';
 import { runScenario } from '../harness/scenario/run.ts';
@@ -140,6 +140,48 @@ describe('queue checkers (hand-made histories)', () => {
       { index: 5, time: 5, process: 2, type: 'ok', f: 'drain', value: [{ element: 'b' }, { element: 'a' }], meta: { empty: true } },
     ];
     assert.equal(checkQueueOrder(h, true).valid, true);
+  });
+});
+
+describe('queue-sequence checker (hand-made histories)', () => {
+  const enq = (op: Parameters<Parameters<typeof historyOf>[0]>[0], p: number, element: string, seq: number) => op(p, 'enqueue', element, 'ok', element, { path: `/fl-queue/q/item-${String(seq).padStart(10, '0')}` });
+
+  it('accepts suffixes that grow with enqueue order, with gaps (deletes count too)', () => {
+    const h = historyOf((op) => {
+      enq(op, 0, 'a', 0);
+      enq(op, 1, 'b', 3);
+      enq(op, 0, 'c', 4);
+    });
+    const r = checkQueueSequence(h);
+    assert.equal(r.valid, true, r.summary);
+    assert.equal(r.details!.enqueues, 3);
+  });
+
+  it('flags an enqueue whose suffix is below one acknowledged before it began (a reused suffix after a leader change)', () => {
+    const h = historyOf((op) => {
+      enq(op, 0, 'a', 5);
+      enq(op, 1, 'b', 6);
+      enq(op, 0, 'c', 2);
+    });
+    const r = checkQueueSequence(h);
+    assert.equal(r.valid, false);
+    assert.match(r.violations![0].message, /^c got suffix 2 \(.*\), not above the 6 of b, whose enqueue was acknowledged before c's began/);
+    assert.equal(r.details!.inversions, 1);
+  });
+
+  it('flags a path handed out twice; concurrent enqueues may get their suffixes in either order', () => {
+    const twice = historyOf((op) => {
+      enq(op, 0, 'a', 1);
+      enq(op, 1, 'b', 1);
+    });
+    assert.match(checkQueueSequence(twice).summary, /1 path handed out twice/);
+    const concurrent: Op[] = [
+      { index: 0, time: 0, process: 0, type: 'invoke', f: 'enqueue', value: 'a' },
+      { index: 1, time: 1, process: 1, type: 'invoke', f: 'enqueue', value: 'b' },
+      { index: 2, time: 2, process: 1, type: 'ok', f: 'enqueue', value: 'b', meta: { path: '/q/item-0000000001' } },
+      { index: 3, time: 3, process: 0, type: 'ok', f: 'enqueue', value: 'a', meta: { path: '/q/item-0000000002' } },
+    ];
+    assert.equal(checkQueueSequence(concurrent).valid, true);
   });
 });
 

@@ -1,7 +1,8 @@
 // Holds the ZooKeeper queue recipe to what it promises, from the history alone (pure functions).
 // Promised: no acknowledged enqueue is lost (judged only once a final drain saw the queue empty),
 // no element is delivered twice, nothing is delivered that was never enqueued, and with a single
-// consumer elements come out in the order they went in. Not promised: a global FIFO order across
+// consumer elements come out in the order they went in; and the sequential suffixes the server hands
+// out grow with enqueue order (checkQueueSequence). Not promised: a global FIFO order across
 // several consumers (one may take the lowest element and finish after another took the next) —
 // such reorderings are counted and shown, not called violations.
 //
@@ -165,9 +166,62 @@ export function checkQueueOrder(history: readonly Op[], fifo: boolean): CheckRes
   return { checker: 'queue-order', valid: false, summary: `FIFO broken for a single consumer: ${found.length} out-of-order deliveries (first: ${violations[0].message})`, violations, details };
 }
 
+/** An acknowledged enqueue with the sequential suffix the server gave its node. */
+interface Numbered { element: string; op: number; start: number; end: number; path: string; seq: number }
+
+function numberedEnqueues(history: readonly Op[]): Numbered[] {
+  const out: Numbered[] = [];
+  for (const op of pairOps(history)) {
+    const path = op.meta?.path;
+    const digits = typeof path === 'string' ? /(\d+)$/.exec(path)?.[1] : undefined;
+    if (op.f === 'enqueue' && op.type === 'ok' && digits) out.push({ element: String(op.invokeValue), op: op.invokeIndex, start: op.start, end: op.end, path: path as string, seq: Number(digits) });
+  }
+  return out;
+}
+
+/** Pairs (a, b): a acknowledged before b began, yet b's suffix is not above a's. O(n log n): walk
+ *  the enqueues by start, folding in those acknowledged before it, keeping the highest suffix. */
+export function suffixInversions(history: readonly Op[]): { before: Numbered; after: Numbered }[] {
+  const all = numberedEnqueues(history);
+  const byEnd = [...all].sort((a, b) => a.end - b.end);
+  const found: { before: Numbered; after: Numbered }[] = [];
+  let highest: Numbered | undefined;
+  let folded = 0;
+  for (const b of [...all].sort((x, y) => x.start - y.start)) {
+    for (; folded < byEnd.length && byEnd[folded].end < b.start; folded++) if (!highest || byEnd[folded].seq > highest.seq) highest = byEnd[folded];
+    if (highest && b.seq <= highest.seq) found.push({ before: highest, after: b });
+  }
+  return found;
+}
+
+/** ZooKeeper's sequential nodes: a child's suffix is its parent's cversion at the create, which only
+ *  grows (deletes count too) — so suffixes are never handed out twice, and an enqueue acknowledged
+ *  before another began has the smaller one. Checked on the acknowledged enqueues' own paths, so it
+ *  holds whatever the consumers did (a FIFO check sees a reused suffix only when the consumer takes
+ *  the new element while an older one still waits). */
+export function checkQueueSequence(history: readonly Op[]): CheckResult {
+  const numbered = numberedEnqueues(history);
+  const found = suffixInversions(history);
+  const seen = new Map<string, Numbered>();
+  const twice: { first: Numbered; again: Numbered }[] = [];
+  for (const n of numbered) {
+    const first = seen.get(n.path);
+    if (first) twice.push({ first, again: n });
+    else seen.set(n.path, n);
+  }
+  const details = { enqueues: numbered.length, inversions: found.length, reusedPaths: twice.length };
+  const violations: Violation[] = [
+    ...twice.slice(0, 50).map(({ first, again }) => ({ message: `${first.path} was handed out twice: to ${first.element} and to ${again.element} (a sequential suffix is never reused)`, ops: [first.op, again.op], time: again.end })),
+    ...found.slice(0, 100).map(({ before, after }) => ({ message: `${after.element} got suffix ${after.seq} (${after.path}), not above the ${before.seq} of ${before.element}, whose enqueue was acknowledged before ${after.element}'s began (sequential suffixes only grow)`, ops: [before.op, after.op], time: after.end })),
+  ];
+  if (violations.length) return { checker: 'queue-sequence', valid: false, summary: `sequential suffixes went back: ${found.length} enqueues got a suffix not above one acknowledged before they began${twice.length ? `, ${twice.length} path${twice.length === 1 ? '' : 's'} handed out twice` : ''} (first: ${violations[0].message})`, violations, details };
+  return { checker: 'queue-sequence', valid: true, summary: `sequential suffixes grew with enqueue order (${numbered.length} acknowledged enqueues)`, details };
+}
+
 export function queueCheckers(o: { fifo: boolean }): Checker[] {
   return [
     { name: 'queue-delivery', check: (history) => checkQueueDelivery(history) },
     { name: 'queue-order', check: (history) => checkQueueOrder(history, o.fifo) },
+    { name: 'queue-sequence', check: (history) => checkQueueSequence(history) },
   ];
 }
