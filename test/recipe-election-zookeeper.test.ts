@@ -4,7 +4,7 @@
 // a disconnect make zk-election-broken exit 1.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runScenario } from '../harness/scenario/run.ts';
@@ -34,15 +34,12 @@ describe('zk-election scenarios on real ZooKeeper @integration', function () {
     assert.ok(views.length === 5 && views.every((v) => v.ok && v.leader === views[0].leader), JSON.stringify(views));
   });
 
-  it('zk-election-broken (no re-check after a disconnect) exits 1: the views do not converge', () => {
-    // The bug shows only if a candidate is cut off past its session timeout while the leader it last
-    // saw is replaced. A seeded schedule left that to timing (a leader that never resigned under load
-    // kept every stale view right: exit 0), so the schedule is fixed: the staggered first leader p0
-    // (on n1, no resign for 3 s) loses its server past the session timeout and keeps claiming.
+  it('zk-election-broken (no re-check after a disconnect) exits 1 on its own seeded schedule: the views do not converge', () => {
+    // The scenario's shape makes the catch certain on every seed (its file says why): its one fault
+    // always cuts off n1, where the staggered first leader p0 (no resign for 6 s) sits, past the
+    // session timeout. A random victim left it to timing (4 seeds in 5 in a campaign).
     const out = tmp();
-    const scheduleFile = path.join(out, 'schedule.json');
-    writeFileSync(scheduleFile, JSON.stringify([{ kind: 'kill', at: 1500, duration: 7000, pick: 0.1 }]));
-    const r = spawnSync('npx', ['tsx', 'harness/cli.ts', 'scenario', 'zk-election-broken', '--seed', '3', '--time-limit', '10', '--target', 'zookeeper:staggerMs=300,minTermMs=3000', '--schedule', scheduleFile, '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
+    const r = spawnSync('npx', ['tsx', 'harness/cli.ts', 'scenario', 'zk-election-broken', '--seed', '3', '--time-limit', '12', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
     assert.equal(r.status, 1, `exit ${r.status}\n${r.stdout}\n${r.stderr.slice(-2000)}`);
     assert.match(r.stdout, /FAIL leader-election: .*(did not converge|kept claiming leadership)/);
     const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'));
