@@ -2,7 +2,7 @@
 // a 100,000-op history still gives a small page: series are binned, per-op details are kept only for the
 // counterexample, the ops that violations point at and a small sample; checker details are truncated.
 import type { Op, PairedOp } from '../harness/history/op.ts';
-import type { CheckResult, Counterexample, Validity } from '../harness/checker/result.ts';
+import type { CheckResult, Counterexample, KnownIssueMatch, Validity } from '../harness/checker/result.ts';
 import {
   describeValue, faultViews, historySpan, latencySeries, latencyStats, throughput,
   type FaultView, type LatencySeries, type LatencyStats, type ThroughputSeries,
@@ -62,6 +62,8 @@ export interface ReportPayload {
   notes: string[];
   /** The planned fault schedule and, after `--shrink`, the smallest still-failing one. */
   schedule?: ScheduleView;
+  /** Failing checks that match a known upstream issue of the system under test. */
+  knownIssues?: KnownIssueMatch[];
 }
 
 export interface ScheduleView {
@@ -84,6 +86,7 @@ export interface PayloadInput {
   metrics?: Record<string, number>;
   notes?: string[];
   schedule?: ScheduleView;
+  knownIssues?: KnownIssueMatch[];
 }
 
 export const LIMITS = {
@@ -216,6 +219,12 @@ function selectOps(pairs: PairedOp[], checks: CheckView[], history: readonly Op[
 /** Bins for the time charts: about ten completions per bin, between 30 and 300 bins. */
 const chartBins = (ops: number) => Math.min(300, Math.max(30, Math.round(ops / 10)));
 
+/** A known issue as the page shows it: bounded text, and a link only to an http(s) address. */
+const knownIssueView = (k: KnownIssueMatch): KnownIssueMatch => ({
+  checker: String(k.checker).slice(0, 200), id: String(k.id).slice(0, 200), description: String(k.description).slice(0, LIMITS.stringChars),
+  url: /^https?:\/\//.test(String(k.url)) ? String(k.url).slice(0, LIMITS.stringChars) : '',
+});
+
 export function buildPayload(input: PayloadInput): ReportPayload {
   const pairs = pairOps(input.history, { lenient: true });
   const spanMs = historySpan(input.history);
@@ -241,5 +250,6 @@ export function buildPayload(input: PayloadInput): ReportPayload {
     latencySeries: latencySeries(pairs, spanMs, chartBins(pairs.length)), throughput: throughput(pairs, spanMs, chartBins(pairs.length)),
     ops, samples, metrics: input.metrics ?? {}, notes,
     ...(input.schedule ? { schedule: boundJson(input.schedule, LIMITS.faults) as ScheduleView } : {}),
+    ...(input.knownIssues?.length ? { knownIssues: input.knownIssues.slice(0, LIMITS.kinds).map(knownIssueView) } : {}),
   };
 }

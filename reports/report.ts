@@ -51,6 +51,7 @@ export async function runPayload(runDir: string): Promise<ReportPayload> {
     facts: runFacts(r, folder), ...(r?.replay ? { replay: r.replay } : {}), links,
     logs: folder.logs, history: folder.history, checks: r?.checks ?? [], metrics: r?.metrics ?? {}, notes,
     ...(r ? { schedule: scheduleOf(r) } : {}),
+    ...(r?.knownIssues ? { knownIssues: r.knownIssues } : {}),
   });
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { RunResult } from '../harness/checker/result.ts';
+import type { CheckResult, RunResult } from '../harness/checker/result.ts';
 import { campaignStatus, groupViolations, median, summarize } from '../harness/campaign/aggregate.ts';
 import { violationKind, checkKinds } from '../harness/campaign/kind.ts';
 import { renderJunit, xmlSafe } from '../harness/campaign/junit.ts';
@@ -188,7 +188,7 @@ function syntheticCampaign(dir: string): CampaignRun[] {
   return runs;
 }
 
-const OPTIONS: CampaignOptions = { globs: [], targets: null, seeds: [1, 2, 3], parallel: 2, parallelWhy: 'as asked', shrink: { enabled: true, budgetS: 60, broken: false }, passThrough: [] };
+const OPTIONS: CampaignOptions = { globs: [], targets: null, seeds: [1, 2, 3], parallel: 2, parallelWhy: 'as asked', shrink: { enabled: true, budgetS: 60, broken: false }, strict: false, passThrough: [] };
 
 describe('campaign outcomes and summary (synthetic run folders)', () => {
   let dir: string;
@@ -333,6 +333,67 @@ describe('campaign outcomes and summary (synthetic run folders)', () => {
       const c = { version: 1, command: '', startedAt: '2026-12-01T10:00:00.000Z', endedAt: null, wallMs: 1, options: OPTIONS, runs: runs.slice(0, 1), table: [], groups: [], status: null } as Campaign;
       assert.ok(renderJunit(c, { campaignDir: dir, reportBaseUrl: 'https://ci.example/job/7/artifacts/c' }).includes('report: https://ci.example/job/7/artifacts/c/zk-register/zookeeper-s1/report.html'));
     });
+  });
+});
+
+describe('campaign: runs that hit only known upstream issues', () => {
+  const ISSUE = { checker: 'linearizable', id: 'ZOOKEEPER-4882', url: 'https://issues.apache.org/jira/browse/ZOOKEEPER-4882', description: 'writes lost after ENOSPC and a restart' };
+  let dir: string;
+  let runs: CampaignRun[];
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'fl-campaign-known-'));
+    const lost = (seed: number, extra: CheckResult[] = []) => result('zk-register-disk-full', 'zookeeper', seed, false, { ...linViolation(seed), checks: [...linViolation(seed).checks!, ...extra], knownIssues: [ISSUE] });
+    const items: [number, RunResult, number][] = [
+      [1, result('zk-register-disk-full', 'zookeeper', 1, true, { checks: [{ checker: 'linearizable', valid: true, summary: 'ok' }] }), 0],
+      [2, lost(2), 1],
+      [3, lost(3, [{ checker: 'recovery', valid: false, summary: 'no operation succeeded after 12.5 s: the system did not recover' }]), 1],
+    ];
+    runs = items.map(([seed, r, code], i) => {
+      const run: CampaignRun = { id: i + 1, scenario: 'zk-register-disk-full', target: 'zookeeper', seed, expect: 'valid', timeLimit: 10, dir: `d/zookeeper-s${seed}`, state: 'running' };
+      mkdirSync(path.join(dir, run.dir), { recursive: true });
+      writeFileSync(path.join(dir, run.dir, 'result.json'), JSON.stringify(r));
+      return Object.assign(run, readOutcome(run, dir, ok(code)));
+    });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('count a run apart only when every violation matches a known issue', () => {
+    assert.deepEqual(runs.map((r) => r.outcome), ['pass', 'known', 'fail'], 'seed 3 also failed recovery, which no issue explains');
+    assert.deepEqual(runs[1].knownIssues, [ISSUE]);
+    const row = summarize(runs)[0];
+    assert.deepEqual(row.known, { seeds: [2], issues: ['ZOOKEEPER-4882'] });
+    assert.deepEqual(row.failures, [{ seed: 3, verdict: 'invalid' }]);
+    assert.match(comboTable([row]).split('\n')[2], /3 invalid; known ZOOKEEPER-4882 on 2/);
+  });
+
+  it('exit 0 when every failure is a known issue, 1 under --strict; a new failure still fails', () => {
+    const onlyKnown = runs.slice(0, 2);
+    const s = campaignStatus(onlyKnown, null);
+    assert.deepEqual([s.exitCode, s.known, s.violations], [0, 1, 0]);
+    assert.equal(s.reason, '1 run as expected (ordinary runs valid, every must-fail run caught); 1 run found only known upstream issues (ZOOKEEPER-4882), not counted as failures (--strict counts them)');
+    const strict = campaignStatus(onlyKnown, null, true);
+    assert.deepEqual([strict.exitCode, strict.reason], [1, '1 run found only known upstream issues (ZOOKEEPER-4882), counted as failures (--strict)']);
+    const all = campaignStatus(runs, null);
+    assert.equal(all.exitCode, 1);
+    assert.match(all.reason, /^1 ordinary run found a violation; 1 run found only known upstream issues/);
+  });
+
+  it('groups known violations apart from new ones, after them, naming the issue', () => {
+    const groups = groupViolations(runs);
+    assert.deepEqual(groups.map((g) => [g.checker, g.seeds, g.knownIssue?.id ?? null]), [['recovery', [3], null], ['linearizable', [2, 3], 'ZOOKEEPER-4882']], 'seed 3\'s lost writes are the known issue too; its recovery failure is new');
+  });
+
+  it('JUnit: a known issue is <skipped> with the issue in its message, a <failure> under --strict', () => {
+    const campaign = (strict: boolean): Campaign => ({ version: 1, command: 'c', startedAt: '2026-12-01T10:00:00.000Z', endedAt: null, wallMs: 1, options: { ...OPTIONS, strict }, runs, table: summarize(runs), groups: groupViolations(runs), status: campaignStatus(runs, null, strict) });
+    const parse = (xml: string) => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(xml).testsuites.testsuite[0];
+    const lenient = parse(renderJunit(campaign(false), { campaignDir: dir }));
+    const known = lenient.testcase.find((t: any) => t.name.endsWith('seed 2'));
+    assert.match(known.skipped.message, /^violation matching known upstream issue ZOOKEEPER-4882 \(https:\/\/issues\.apache\.org\/jira\/browse\/ZOOKEEPER-4882\): INVALID: /);
+    assert.equal(known.failure, undefined);
+    assert.deepEqual([lenient.failures, lenient.skipped], ['1', '1']);
+    const strict = parse(renderJunit(campaign(true), { campaignDir: dir }));
+    assert.match(strict.testcase.find((t: any) => t.name.endsWith('seed 2')).failure.message, /^violation matching known upstream issue ZOOKEEPER-4882/);
+    assert.deepEqual([strict.failures, strict.skipped], ['2', '0']);
   });
 });
 

@@ -3,7 +3,10 @@
 // runs under their scenario and target). A run that came out as expected passes; an ordinary run with
 // a violation, or a must-fail run that caught nothing, is a <failure> whose message is the verdict
 // line; an unknown verdict or a harness error is an <error>; a run never started or cut short is
-// <skipped>. Each case's <system-out> holds the report's location and the replay commands. Only
+// <skipped>. A run whose every violation matches a known upstream issue of its scenario is <skipped>
+// with the issue in its message — reporters show it as neither passed nor failed, so a nightly stays
+// green on a tracked bug of the system under test while the bug stays in sight — and a <failure>
+// with the same message under --strict. Each case's <system-out> holds the report's location and the replay commands. Only
 // elements and attributes of the common JUnit schema are used, and every text passes through
 // xmlSafe: characters XML 1.0 cannot carry at all (ANSI escapes from a log, NULs, lone surrogates)
 // are replaced, the rest is escaped by the builder.
@@ -25,6 +28,9 @@ const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
 const timestamp = (iso: string) => iso.replace(/\.\d+Z$|Z$/, '');
 
 export interface JunitOptions {
+  /** Runs that found only known upstream issues are <failure>s, not <skipped> (default: the
+   *  campaign's --strict). */
+  strict?: boolean;
   /** The campaign folder (report links are absolute paths into it)... */
   campaignDir: string;
   /** ...unless a URL base is given (e.g. the CI job's artifact URL): then links are base + path. */
@@ -59,7 +65,12 @@ function testcase(run: CampaignRun, o: JunitOptions): Record<string, unknown> {
   };
   const body = xmlSafe(caseOutput(run, o));
   const type = (run.failing ?? []).map((f) => f.checker).join(',') || run.verdict || 'none';
-  if (run.outcome === 'fail') {
+  if (run.outcome === 'known') {
+    const issues = (run.knownIssues ?? []).map((k) => `${k.id} (${k.url})`).join(', ');
+    const message = `violation matching known upstream issue ${issues}: ${run.verdictLine ?? ''}`;
+    if (o.strict) tc.failure = { '@_message': attr(message), '@_type': attr(type), '#text': body };
+    else tc.skipped = { '@_message': attr(message) };
+  } else if (run.outcome === 'fail') {
     const message = run.expect === 'violation' ? `expected a violation, got ${run.verdictLine}` : run.verdictLine ?? '';
     tc.failure = { '@_message': attr(message), '@_type': attr(type), '#text': body };
   } else if (run.outcome === 'error') {
@@ -76,9 +87,9 @@ function testsuite(name: string, runs: CampaignRun[], c: Campaign, o: JunitOptio
   return {
     '@_name': attr(name),
     '@_tests': String(runs.length),
-    '@_failures': n((r) => r.outcome === 'fail'),
+    '@_failures': n((r) => r.outcome === 'fail' || (r.outcome === 'known' && Boolean(o.strict))),
     '@_errors': n((r) => r.outcome === 'error'),
-    '@_skipped': n((r) => r.outcome === 'skipped' || !r.outcome),
+    '@_skipped': n((r) => r.outcome === 'skipped' || !r.outcome || (r.outcome === 'known' && !o.strict)),
     '@_time': seconds(runs.reduce((t, r) => t + (r.wallMs ?? 0), 0)),
     '@_timestamp': timestamp(runs.find((r) => r.startedAt)?.startedAt ?? c.startedAt),
     properties: { property: [{ '@_name': 'campaign', '@_value': attr(path.join(o.campaignDir, 'campaign.html')) }, { '@_name': 'seeds', '@_value': runs.map((r) => r.seed).join(',') }] },
@@ -86,7 +97,8 @@ function testsuite(name: string, runs: CampaignRun[], c: Campaign, o: JunitOptio
   };
 }
 
-export function renderJunit(c: Campaign, o: JunitOptions): string {
+export function renderJunit(c: Campaign, given: JunitOptions): string {
+  const o: JunitOptions = { ...given, strict: given.strict ?? c.options.strict };
   const scenarios = [...new Set(c.runs.map((r) => r.scenario))];
   const count = (pred: (r: CampaignRun) => boolean) => String(c.runs.filter(pred).length);
   const doc = {
@@ -94,7 +106,7 @@ export function renderJunit(c: Campaign, o: JunitOptions): string {
     testsuites: {
       '@_name': attr(`faultline campaign ${c.startedAt}`),
       '@_tests': String(c.runs.length),
-      '@_failures': count((r) => r.outcome === 'fail'),
+      '@_failures': count((r) => r.outcome === 'fail' || (r.outcome === 'known' && Boolean(o.strict))),
       '@_errors': count((r) => r.outcome === 'error'),
       '@_time': seconds(c.wallMs ?? 0), // no `skipped` here: the Jenkins schema allows it on <testsuite> only
       testsuite: scenarios.map((s) => testsuite(s, c.runs.filter((r) => r.scenario === s), c, o)),

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunResult } from '../checker/result.ts';
+import { onlyKnownIssues } from '../scenario/known-issues.ts';
 import { checkKinds } from './kind.ts';
 import type { CampaignRun, Expectation, FailingCheck, RunOutcome, RunVerdict, ShrinkInfo } from './types.ts';
 
@@ -43,10 +44,11 @@ function shrinkInfo(r: RunResult): ShrinkInfo | undefined {
 interface Shape { schedule: unknown[]; concurrency: number; timeLimit: number }
 const shape = (x: Shape) => `${x.schedule.length} fault${x.schedule.length === 1 ? '' : 's'}, ${x.concurrency} client${x.concurrency === 1 ? '' : 's'}, ${x.timeLimit} s`;
 
-/** How the run's verdict compares with what it was expected to show. */
-export function outcomeOf(verdict: RunVerdict, expect: Expectation): RunOutcome {
+/** How the run's verdict compares with what it was expected to show; `onlyKnown`: every violation
+ *  of the run matches a known upstream issue. */
+export function outcomeOf(verdict: RunVerdict, expect: Expectation, onlyKnown = false): RunOutcome {
   if (verdict === 'unknown' || verdict === 'error') return 'error';
-  if (expect === 'valid') return verdict === 'valid' ? 'pass' : 'fail';
+  if (expect === 'valid') return verdict === 'valid' ? 'pass' : onlyKnown ? 'known' : 'fail';
   if (expect === 'violation') return verdict === 'invalid' ? 'pass' : 'fail';
   return 'pass';
 }
@@ -71,7 +73,7 @@ export function readOutcome(run: CampaignRun, campaignDir: string, exit: ChildEx
   return {
     ...base,
     state: exit.interrupted && verdict !== 'invalid' ? 'interrupted' : 'done',
-    verdict, outcome: exit.interrupted && verdict !== 'invalid' ? 'skipped' : outcomeOf(verdict, run.expect),
+    verdict, outcome: exit.interrupted && verdict !== 'invalid' ? 'skipped' : outcomeOf(verdict, run.expect, onlyKnownIssues(r)),
     verdictLine: `${verdictWord(r.valid)}: ${r.summary}`,
     checks: r.checks.map((c) => ({ checker: c.checker, valid: c.valid })),
     ...(failing.length ? { failing } : {}),
@@ -79,6 +81,7 @@ export function readOutcome(run: CampaignRun, campaignDir: string, exit: ChildEx
     ...(typeof metrics.opsPerSec === 'number' ? { opsPerSec: metrics.opsPerSec } : {}),
     figures, replay: r.replay,
     ...(shrink ? { shrink } : {}),
+    ...(r.knownIssues?.length ? { knownIssues: r.knownIssues } : {}),
     ...(existsSync(path.join(dir, 'report.html')) ? { report: `${run.dir}/report.html` } : {}),
   };
 }

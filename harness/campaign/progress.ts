@@ -17,7 +17,7 @@ const firstGuessMs = (r: CampaignRun) => (r.timeLimit + 15) * 1000;
 
 const fmtLeft = (ms: number) => (ms >= 90_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(0, Math.round(ms / 1000))} s`);
 
-const mark = (r: CampaignRun) => (r.outcome === 'pass' ? '✔' : r.outcome === 'fail' ? '✘' : r.outcome === 'error' ? '?' : '–');
+const mark = (r: CampaignRun) => (r.outcome === 'pass' ? '✔' : r.outcome === 'fail' ? '✘' : r.outcome === 'known' ? '≈' : r.outcome === 'error' ? '?' : '–');
 
 export class CampaignProgress {
   private readonly t0 = Date.now();
@@ -82,6 +82,7 @@ export class CampaignProgress {
     const tail = this.bars ? '' : ` — ${done}/${this.o.runs.length} done, ${running} running, ${failed} not as expected, ${this.timeLeft()}`;
     this.log(`${mark(run)} ${run.scenario} on ${run.target} seed ${run.seed}: ${run.verdictLine ?? run.state}${wall}${tail}`);
     if (run.outcome === 'pass') return; // a must-fail run that was caught needs no replay here
+    for (const k of run.outcome === 'known' ? run.knownIssues ?? [] : []) this.log(`    violation matching known upstream issue ${k.id} (${k.url})`);
     if (run.replay) this.log(`    replay: ${run.replay}`);
     if (run.shrink) this.log(`    shrunk (${run.shrink.change}): ${run.shrink.replay}`);
   }

@@ -118,7 +118,7 @@ export class CampaignRunner {
     const c = this.campaign;
     Object.assign(c, {
       endedAt: new Date().toISOString(), wallMs: Math.round(performance.now() - this.t0),
-      table: summarize(c.runs), groups: groupViolations(c.runs), status: campaignStatus(c.runs, this.pool.interrupted),
+      table: summarize(c.runs), groups: groupViolations(c.runs), status: campaignStatus(c.runs, this.pool.interrupted, c.options.strict),
     });
     await this.save();
     return { campaign: c, files: await this.writePages() };

@@ -1,6 +1,7 @@
 // The campaign summary as plain text for the terminal and CI logs: one row per scenario × target, then
 // the violations grouped by checker and kind with the (shrunk) replay command of every failing seed,
-// then the must-fail catch rates and the exit code with its reason.
+// the known upstream issues hit (counted apart), then the must-fail catch rates and the exit code
+// with its reason.
 import type { Campaign, CampaignRun, ComboRow, ViolationGroup } from './types.ts';
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
@@ -17,6 +18,8 @@ export function figureLabel(metric: string): string {
 const expectTag = (r: ComboRow) => (r.expect === 'violation' ? ' [must fail]' : r.expect === 'any' ? ' [bug on]' : '');
 
 function seedsCell(r: ComboRow): string {
+  const known = r.known ? `known ${r.known.issues.join(', ')} on ${r.known.seeds.join(' ')}` : '';
+  if (known) return [r.failures.map((f) => `${f.seed} ${f.verdict}`).join(', '), known].filter(Boolean).join('; ');
   if (r.caught) {
     const missed = r.caught.missedSeeds.length ? `, missed on ${r.caught.missedSeeds.join(' ')}` : '';
     const other = r.failures.filter((f) => f.verdict !== 'valid');
@@ -57,10 +60,12 @@ function groupLines(g: ViolationGroup, runs: CampaignRun[]): string[] {
 
 /** The whole summary printed at the end of a campaign. */
 export function campaignSummary(c: Campaign, files: { json: string; html: string | null; junit: string | null }): string {
-  const ordinary = c.groups.filter((g) => !g.expected);
+  const ordinary = c.groups.filter((g) => !g.expected && !g.knownIssue);
+  const known = c.groups.filter((g) => !g.expected && g.knownIssue);
   const expected = c.groups.filter((g) => g.expected);
   const parts = [comboTable(c.table)];
   if (ordinary.length) parts.push(`violations in ordinary runs, grouped by checker and kind (${ordinary.length}):\n${ordinary.flatMap((g) => groupLines(g, c.runs)).join('\n')}`);
+  if (known.length) parts.push(`known upstream issues hit (counted apart${c.options.strict ? '; --strict: as failures' : ', not as failures'}):\n${known.map((g) => `  ≈ ${g.scenario} on ${g.target} · ${g.checker} · seed${g.seeds.length > 1 ? 's' : ''} ${g.seeds.join(', ')}: violation matching known upstream issue ${g.knownIssue!.id} (${g.knownIssue!.url})`).join('\n')}`);
   if (expected.length) parts.push(`what the must-fail runs were caught by:\n${expected.map((g) => `  ✔ ${g.scenario} on ${g.target} · ${g.checker} · seed${g.seeds.length > 1 ? 's' : ''} ${g.seeds.join(', ')}: ${g.kind}`).join('\n')}`);
   const errors = c.runs.filter((r) => r.verdict === 'error' || r.verdict === 'unknown');
   if (errors.length) parts.push(`no verdict (${errors.length}):\n${errors.map((r) => `  ? ${r.scenario} on ${r.target} seed ${r.seed}: ${r.verdictLine} (${r.dir})`).join('\n')}`);

@@ -1,7 +1,7 @@
 // The shapes a campaign is made of: the runs it plans (scenario × target × seed, each with what it is
 // expected to show), what became of each run, and campaign.json — the one file the summary table,
 // the HTML page and the JUnit XML are all drawn from.
-import type { Validity } from '../checker/result.ts';
+import type { KnownIssueMatch, Validity } from '../checker/result.ts';
 
 /** What a run must show: `valid` for an ordinary run; `violation` for a `*-broken` scenario or a
  *  target variant the scenario declares it must fail on; `any` for a target with a bug switched on
@@ -26,8 +26,10 @@ export interface PlannedRun {
 export type RunVerdict = 'valid' | 'invalid' | 'unknown' | 'error';
 
 /** Whether a run came out as expected: `pass`, `fail` (an ordinary run INVALID, or a must-fail run
- *  VALID), `error` (unknown verdict or harness error), `skipped` (never started, or cut short). */
-export type RunOutcome = 'pass' | 'fail' | 'error' | 'skipped';
+ *  VALID), `known` (an ordinary run INVALID, every violation matching a known upstream issue of the
+ *  scenario: neither a pass nor a new failure), `error` (unknown verdict or harness error),
+ *  `skipped` (never started, or cut short). */
+export type RunOutcome = 'pass' | 'fail' | 'known' | 'error' | 'skipped';
 
 export interface FailingCheck {
   checker: string;
@@ -66,6 +68,8 @@ export interface CampaignRun extends PlannedRun {
   shrink?: ShrinkInfo;
   /** report.html relative to the campaign folder, when the run wrote one. */
   report?: string;
+  /** Failing checks that match known upstream issues of the scenario (result.json's). */
+  knownIssues?: KnownIssueMatch[];
 }
 
 /** One line of the summary: a scenario on a target. */
@@ -86,6 +90,8 @@ export interface ComboRow {
   figures: Record<string, number>;
   /** For must-fail combinations: runs with a violation / runs with a verdict. */
   caught?: { caught: number; of: number; missedSeeds: number[] };
+  /** Ordinary runs whose every violation matched a known upstream issue: their seeds and the issues. */
+  known?: { seeds: number[]; issues: string[] };
 }
 
 /** The same violation (scenario, target, checker, kind) seen on one or more seeds. */
@@ -100,6 +106,8 @@ export interface ViolationGroup {
   /** The replay command of the smallest shrunk run in the group, else of the first run. */
   replay: string;
   shrunk: boolean;
+  /** The known upstream issue these violations match (ordinary runs only). */
+  knownIssue?: { id: string; url: string; description: string };
 }
 
 export interface CampaignStatus {
@@ -107,6 +115,8 @@ export interface CampaignStatus {
   /** One sentence: why this exit code. */
   reason: string;
   violations: number;
+  /** Ordinary runs whose every violation matched a known upstream issue (a failure only with --strict). */
+  known: number;
   missed: number;
   unknown: number;
   harnessErrors: number;
@@ -125,6 +135,8 @@ export interface CampaignOptions {
   timeCap?: number;
   budgetMin?: number;
   shrink: { enabled: boolean; budgetS: number; broken: boolean };
+  /** Count runs that only hit known upstream issues as failures (exit 1, JUnit <failure>). */
+  strict: boolean;
   /** Extra `faultline scenario` arguments given after `--`, passed to every run. */
   passThrough: string[];
 }

@@ -112,4 +112,15 @@ export interface RunResult {
   /** After `--shrink`: the smallest schedule that still failed, and how it was found. */
   shrunkSchedule?: unknown;
   shrink?: unknown;
+  /** Failing checks whose violation matches a known upstream issue of the scenario, one entry per
+   *  such check (harness/scenario/known-issues.ts); absent when none does. */
+  knownIssues?: KnownIssueMatch[];
+}
+
+/** A failing check explained by a known upstream issue. */
+export interface KnownIssueMatch {
+  checker: string;
+  id: string;
+  url: string;
+  description: string;
 }

@@ -1,8 +1,9 @@
 // `faultline campaign [SCENARIO-GLOB ...]`: every selected scenario on its targets and variants, times
 // the seeds, up to K runs at once, each a `faultline scenario` child; a summary table, campaign.json,
-// campaign.html and optionally JUnit XML. Exit 0 when every ordinary run held and every must-fail run
-// was caught, 1 when a violation was found (or a must-fail run caught nothing), 2 when a verdict is
-// unknown or the harness failed; 130/143 when interrupted. Every flag is checked before any run starts.
+// campaign.html and optionally JUnit XML. Exit 0 when every ordinary run held (or found only known
+// upstream issues of its scenario, unless --strict) and every must-fail run was caught, 1 when a
+// violation was found (or a must-fail run caught nothing), 2 when a verdict is unknown or the harness
+// failed; 130/143 when interrupted. Every flag is checked before any run starts.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -29,6 +30,7 @@ interface CampaignFlags {
   shrink: boolean;
   shrinkBudget: number;
   shrinkBroken?: boolean;
+  strict?: boolean;
 }
 
 const positiveMinutes = (v: string): number => {
@@ -177,6 +179,7 @@ export function register(program: Command): void {
     .option('--no-shrink', 'do not shrink failures')
     .option('--shrink-budget <s>', 'seconds of shrinking per failure', intFlag('shrink-budget', 1), 120)
     .option('--shrink-broken', 'also shrink the violations of must-fail runs')
+    .option('--strict', 'count a run whose every violation matches a known upstream issue of its scenario as a failure (exit 1, JUnit <failure>); by default it is counted apart (exit 0, JUnit <skipped> with the issue)')
     .action(async (rawGlobs: string[], o: CampaignFlags) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const prepared = await prepare(rawGlobs, o);
@@ -189,7 +192,7 @@ export function register(program: Command): void {
       const options: CampaignOptions = {
         globs: prepared.globs, targets: prepared.targets, seeds: prepared.seeds, runtime: o.runtime, parallel, parallelWhy: why,
         timeLimit: o.timeLimit, timeCap: o.timeCap, budgetMin: o.budget,
-        shrink: { enabled: o.shrink, budgetS: o.shrinkBudget, broken: Boolean(o.shrinkBroken) }, passThrough: prepared.passThrough,
+        shrink: { enabled: o.shrink, budgetS: o.shrinkBudget, broken: Boolean(o.shrinkBroken) }, strict: Boolean(o.strict), passThrough: prepared.passThrough,
       };
       announce(prepared, options, log);
       const runner = new CampaignRunner({

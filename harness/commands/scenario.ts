@@ -53,6 +53,11 @@ export function register(program: Command): void {
         const text = c.summary.startsWith(`${c.checker}:`) ? c.summary : `${c.checker}: ${c.summary}`;
         console.log(`  ${c.valid === true ? 'ok  ' : c.valid === false ? 'FAIL' : '??? '} ${text}`);
       }
+      if (result.knownIssues?.length) {
+        const { describeKnownIssue, onlyKnownIssues } = await import('../scenario/known-issues.ts');
+        for (const k of result.knownIssues) console.log(`  known upstream issue: the ${k.checker} violation matches ${describeKnownIssue(k)}`);
+        if (onlyKnownIssues(result)) console.log('every violation matches a known upstream issue (exit 1 all the same: the history breaks the promise; a campaign counts the run as known)');
+      }
       console.log(`ops ${result.ops}, ${result.metrics?.opsPerSec ?? '?'} ops/s; run folder ${dir}`);
       console.log(`report: ${path.join(dir, 'report.html')}`);
       if (result.valid !== true) {

@@ -19,6 +19,7 @@ import { describeSchedule, faultKindsFor, hostFeaturesFor, planSchedule, runNeme
 import type { FaultKind } from '../nemesis/types.ts';
 import type { PlannedFault } from '../nemesis/types.ts';
 import { runWorkers } from './workers.ts';
+import { checkKnownIssues, matchKnownIssues } from './known-issues.ts';
 import { checkRunOptions } from './options.ts';
 import { storeAbove } from './store.ts';
 import { loadScenario, loadTarget, ROOT } from './registry.ts';
@@ -96,6 +97,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const cleanup = new Cleanup();
   const uninstall = opts.handleSignals ? cleanupOnSignals(cleanup, () => recorder.close()) : () => {};
   const workload = scenario.workload(workloadOptions);
+  checkKnownIssues(scenario.name, scenario.knownIssues ?? [], workload.checkers.map((c) => c.name));
   const startedAt = new Date();
   const metrics: Record<string, number> = {};
   let schedule: PlannedFault[] = [];
@@ -161,11 +163,13 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   for (const c of checks) for (const [k, v] of Object.entries(c.metrics ?? {})) if (Number.isFinite(v)) metrics[`${c.checker}.${k}`] = v;
   const valid = mergeValidity(checks.map((c) => c.valid));
   const first = checks.find((c) => c.valid === false) ?? checks.find((c) => c.valid === 'unknown') ?? checks[0];
+  const knownIssues = matchKnownIssues(scenario.knownIssues ?? [], targetSpec, checks, history);
   const result: RunResult = {
     scenario: scenario.name, target: targetSpec, runtime: runtimeKind, seed, nodes,
     startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
     ops: history.filter((o) => o.type === 'invoke').length,
     valid, summary: first ? first.summary : 'no checks ran', checks, metrics, replay, schedule,
+    ...(knownIssues.length ? { knownIssues } : {}),
   };
   await writeFile(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
   return { dir, store, result, history };

@@ -21,6 +21,27 @@ export interface NemesisPlan {
   on?: string[];
 }
 
+/** A known bug of the system under test, tracked upstream, that a scenario runs into. A run whose
+ *  every violation matches a known issue of its scenario says so (result.json `knownIssues`); it
+ *  still exits 1 — its history does break the promise — and a campaign counts it apart: known, not a
+ *  new failure (harness/scenario/known-issues.ts). Recognition is deliberately narrow: only a
+ *  violation of `checker` on `target`, after `afterFaults`, is this issue; anything else is new. */
+export interface KnownIssue {
+  /** Upstream id, e.g. 'ZOOKEEPER-4882'. */
+  id: string;
+  /** Where it is tracked (http or https). */
+  url: string;
+  /** The target it is in: a name ('zookeeper'), or a spec whose every option must match too. */
+  target: string;
+  /** The checker whose violation it explains. */
+  checker: string;
+  /** One sentence: what goes wrong. */
+  description: string;
+  /** Fault kinds (globs) the run must have injected, in this order, for its violation to be this
+   *  issue (e.g. ['disk-full*', 'kill-all']: a full disk, later a crash of every node). */
+  afterFaults?: string[];
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -34,6 +55,8 @@ export interface Scenario {
    *  documented bug switched on (`uwsgi-nginx:harakiri=0`, `zk-lite:bug=stale-read`). A campaign runs
    *  them next to the plain target and counts how often each is caught. */
   mustFailOn?: string[];
+  /** Known upstream bugs of a target this scenario runs into (see KnownIssue). */
+  knownIssues?: KnownIssue[];
   nodes?: number;
   runtime?: RuntimeKind;
   /** Seconds of workload (the nemesis runs during it). */

@@ -1,6 +1,7 @@
 // Draws campaign.html from the embedded campaign.json (reports/campaign-page.ts): the outcome and its
 // reason, the scenario × target table, must-fail catch rates, violations grouped by checker and kind
-// with their replay commands, and every run with a link to its report.
+// (known upstream issues marked as such) with their replay commands, and every run with a link to
+// its report.
 'use strict';
 
 const D = loadData();
@@ -14,8 +15,9 @@ const VERDICT_OF_EXIT = { 0: true, 1: false };
 function headline(s) {
   if (!s) return 'running';
   if (s.interrupted) return 'interrupted';
-  if (s.exitCode === 1) return s.violations ? 'violation found' : 'a must-fail run missed its bug';
-  return s.exitCode === 2 ? 'some runs gave no verdict' : 'everything as expected';
+  if (s.exitCode === 1) return s.violations ? 'violation found' : s.missed ? 'a must-fail run missed its bug' : 'known upstream issues hit (--strict)';
+  if (s.exitCode === 2) return 'some runs gave no verdict';
+  return s.known ? 'as expected, but for known upstream issues' : 'everything as expected';
 }
 
 /** `leader-election.failoverMsMedian` → `failover p50` (as the terminal table says it). */
@@ -61,7 +63,10 @@ function figuresText(figures) {
 function comboTable() {
   const rows = C.table.map((r) => ({ cells: [
     r.scenario, r.target, expectText[r.expect], fmtNum(r.runs), fmtNum(r.valid), fmtNum(r.invalid), fmtNum(r.unknown), fmtNum(r.errors),
-    r.failures.length ? r.failures.map((f, i) => [i ? ', ' : '', seedLink(runOf(r.scenario, r.target, f.seed), `${f.seed} ${f.verdict}`)]) : '–',
+    r.failures.length || r.known ? [
+      r.failures.map((f, i) => [i ? ', ' : '', seedLink(runOf(r.scenario, r.target, f.seed), `${f.seed} ${f.verdict}`)]),
+      r.known ? [r.failures.length ? '; ' : '', `known ${r.known.issues.join(', ')} on `, r.known.seeds.map((s, i) => [i ? ', ' : '', seedLink(runOf(r.scenario, r.target, s), String(s))])] : null,
+    ] : '–',
     r.medianOpsPerSec === null ? '–' : fmtNum(r.medianOpsPerSec), figuresText(r.figures),
   ] }));
   return section('table', 'Scenario × target', h('div', { class: 'tablewrap', style: 'max-height:none' }, table(
@@ -87,8 +92,10 @@ function groups() {
   if (!C.groups.length) return section('groups', 'Violations', h('p', { class: 'muted' }, 'No run found a violation.'));
   return section('groups', `Violations, grouped by checker and kind (${C.groups.length})`,
     C.groups.map((g) => h('div', { class: 'card' },
-      h('div', { class: 'checkhead' }, g.expected ? verdictBadge(true, 'caught, as it must be') : verdictBadge(false, 'violation'), h('b', {}, `${g.scenario} on ${g.target}`),
+      h('div', { class: 'checkhead' }, g.expected ? verdictBadge(true, 'caught, as it must be') : g.knownIssue ? verdictBadge('unknown', 'known upstream issue') : verdictBadge(false, 'violation'), h('b', {}, `${g.scenario} on ${g.target}`),
         h('span', {}, `${g.checker} · seed${g.seeds.length > 1 ? 's' : ''} `, g.seeds.map((s, i) => [i ? ', ' : '', seedLink(runOf(g.scenario, g.target, s), String(s))]))),
+      g.knownIssue ? h('p', {}, 'Violation matching known upstream issue ', /^https?:\/\//.test(g.knownIssue.url) ? h('a', { href: g.knownIssue.url, rel: 'noopener noreferrer' }, g.knownIssue.id) : h('b', {}, g.knownIssue.id),
+        `: ${g.knownIssue.description} Counted apart, not as a failure${C.options.strict ? ' (but --strict counts it)' : ''}.`) : null,
       h('p', {}, h('span', { class: 'muted' }, 'kind: '), g.kind),
       h('p', { class: 'small' }, h('span', { class: 'muted' }, 'e.g. '), g.example),
       h('pre', {}, replays(g)))));
@@ -98,7 +105,7 @@ function runsTable() {
   return section('runs', `Runs (${C.runs.length})`, h('div', { class: 'tablewrap' }, table(
     ['#', 'scenario', 'target', 'seed', 'expected', 'verdict', 'wall', 'report', 'why'],
     C.runs.map((r) => [String(r.id), r.scenario, r.target, String(r.seed), expectText[r.expect],
-      r.verdict ? verdictBadge(runVerdict(r), r.verdict === 'error' ? 'Error' : undefined) : h('span', { class: 'muted' }, r.state),
+      r.verdict ? verdictBadge(runVerdict(r), r.verdict === 'error' ? 'Error' : r.outcome === 'known' ? 'Known issue' : undefined) : h('span', { class: 'muted' }, r.state),
       r.wallMs === undefined ? '–' : fmtMs(r.wallMs), seedLink(r, r.report ? 'report' : '–'),
       h('span', { class: 'small', title: r.verdictLine || '' }, r.verdictLine ? (r.verdictLine.length > 110 ? `${r.verdictLine.slice(0, 109)}…` : r.verdictLine) : '')]),
     { numeric: [true, false, false, true, false, false, true, false, false] })));

@@ -79,6 +79,7 @@ function header() {
     h('p', { class: 'reason', id: 'reason' }, D.reason),
     failing.length && !onlyRepeats ? h('ul', { class: 'failing' }, failing.map((c) => h('li', {}, verdictBadge(c.valid), ' ', h('a', { href: `#check-${slug(c.checker)}` }, h('b', {}, c.checker)), ': ', c.summary))) : null,
     h('div', { class: 'facts' }, D.facts.map((f) => h('span', {}, `${f.label} `, h('b', {}, f.value)))),
+    knownIssues(),
     D.replay ? h('div', { class: 'replay' }, h('span', { class: 'muted small' }, 'Replay: '), h('code', {}, D.replay)) : null,
     D.notes.length ? h('ul', { class: 'muted small' }, D.notes.map((n) => h('li', {}, n))) : null,
     h('nav', { class: 'toc' },
@@ -90,6 +91,15 @@ function header() {
 }
 
 const slug = (x) => String(x).toLowerCase().replace(/[^a-z0-9]+/g, '-');
+
+/** A note per failing check that matches a known upstream issue of the system under test. */
+function knownIssues() {
+  if (!D.knownIssues || !D.knownIssues.length) return null;
+  return h('ul', { class: 'known-issues', id: 'known-issues' }, D.knownIssues.map((k) => h('li', {},
+    'The ', h('b', {}, k.checker), ' violation matches known upstream issue ',
+    k.url ? h('a', { href: k.url, rel: 'noopener noreferrer' }, k.id) : h('b', {}, k.id), ': ', k.description,
+    ' — a documented bug of the system under test, not a false positive of the checker.')));
+}
 
 /* ---------- SVG patterns and legends ---------- */
 
