@@ -6,7 +6,7 @@
 // wall-clock deadlines, so there they are that configuration's measured hazards (docs/CLOCKS.md);
 // `--target uwsgi-nginx:clock=monotonic` must show neither. Broken variant (a test runs it):
 // `--target uwsgi-lite:bug=harakiri-wall-clock` — a master that claims a monotonic harakiri but
-// measures requests with Date.now.
+// measures requests with Date.now (a campaign runs it as must-fail).
 import { clockFaultsChecker } from '../harness/checker/clock-faults.ts';
 import { harakiriClockChecker } from '../harness/checker/http/harakiri-clock.ts';
 import { z } from 'zod';
@@ -26,6 +26,7 @@ export default defineScenario({
   description: 'uWSGI harakiri 2 s while the app host\'s wall clock steps 60 s forward and back: short requests killed at a forward step, long ones outliving H + slack after a backward step, judged by what harakiri reads',
   target: 'uwsgi-nginx',
   targets: ['uwsgi-nginx', 'uwsgi-lite'],
+  mustFailOn: ['uwsgi-lite:bug=harakiri-wall-clock'],
   targetOptions: { processes: 4, harakiri: 2, readTimeout: 10, connectTimeout: 2, sendTimeout: 5 },
   nodes: 2,
   timeLimit: 20,
