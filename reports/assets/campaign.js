@@ -95,7 +95,7 @@ function groups() {
       h('div', { class: 'checkhead' }, g.expected ? verdictBadge(true, 'caught, as it must be') : g.knownIssue ? verdictBadge('unknown', 'known upstream issue') : verdictBadge(false, 'violation'), h('b', {}, `${g.scenario} on ${g.target}`),
         h('span', {}, `${g.checker} · seed${g.seeds.length > 1 ? 's' : ''} `, g.seeds.map((s, i) => [i ? ', ' : '', seedLink(runOf(g.scenario, g.target, s), String(s))]))),
       g.knownIssue ? h('p', {}, 'Violation matching known upstream issue ', /^https?:\/\//.test(g.knownIssue.url) ? h('a', { href: g.knownIssue.url, rel: 'noopener noreferrer' }, g.knownIssue.id) : h('b', {}, g.knownIssue.id),
-        `: ${g.knownIssue.description} Counted apart, not as a failure${C.options.strict ? ' (but --strict counts it)' : ''}.`) : null,
+        `: ${g.knownIssue.description.replace(/\.?$/, '.')} Counted apart, not as a failure${C.options.strict ? ' (but --strict counts it)' : ''}.`) : null,
       h('p', {}, h('span', { class: 'muted' }, 'kind: '), g.kind),
       h('p', { class: 'small' }, h('span', { class: 'muted' }, 'e.g. '), g.example),
       h('pre', {}, replays(g)))));
