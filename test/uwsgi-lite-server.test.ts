@@ -34,6 +34,8 @@ const children = (pid: number): number[] => {
     return [];
   }
 };
+/** Until the kernel has stopped `pid` (state T in /proc, as the master reads it). */
+const waitStopped = (pid: number) => until(`pid ${pid} stopped`, 5000, () => /State:\s+T/.test(readFileSync(`/proc/${pid}/status`, 'utf8')));
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 async function startServer(args: string[], processes: number): Promise<Server> {
@@ -128,7 +130,10 @@ describe('uwsgi-lite server on loopback @integration', function () {
         sock.on('close', () => resolve(performance.now() - t0));
         sock.on('error', () => {});
       });
-      assert.ok(closed >= 900 && closed < 4000, `closed after ${Math.round(closed)} ms`);
+      // the timer starts when a worker takes the connection, which under load may be seconds after the
+      // connect (a worker recycled by max-requests is still starting): the log says which timer closed it
+      assert.ok(closed >= 900 && closed < 15_000, `closed after ${Math.round(closed)} ms`);
+      assert.match(s.log(), /request abandoned: socket-timeout 1 s on read/);
     });
 
     it('max-requests 3: no pid serves more than 3, and none of 14 requests is cut or refused', async () => {
@@ -157,6 +162,9 @@ describe('uwsgi-lite server on loopback @integration', function () {
         }
         const paused = warm[0];
         process.kill(paused, 'SIGSTOP');
+        // the kernel stops a process only once it runs again to take the signal (tens of ms on a loaded
+        // machine): until /proc says so, the master rightly sees it idle and may hand it a connection
+        await waitStopped(paused);
         try {
           for (let i = 0; i < 4; i++) {
             const r = await request(own.port, get('/health'), undefined, 5000);

@@ -80,13 +80,15 @@ describe('zookeeper target: 3-node ensemble @integration', function () {
       await a.ensurePath('/fl-test');
       const p = await a.create('/fl-test/e-', 'x', 'ephemeralSequential');
       assert.match(p, /^\/fl-test\/e-\d{10}$/);
+      // b's server may not have applied a's create yet (ZooKeeper promises each session its own order,
+      // not another's): a write of b's own comes after it in zxid order, so once it is answered b sees it
+      const stale = await b.set('/fl-test', 'v', 0);
       const { stat } = await b.get(p);
       assert.notEqual(stat.ephemeralOwner, '0', 'created with the ephemeral flag');
       const gone = new Promise((resolve) => void b.exists(p, (ev) => resolve(ev)));
       a.close();
       assert.equal(await gone, 'deleted', 'watch fires when the owner session closes');
       assert.deepEqual(events, ['closed']);
-      const stale = await b.set('/fl-test', 'v', 0);
       const bad = await b.set('/fl-test', 'w', stale.version - 1).catch((e: unknown) => e);
       assert.deepEqual(outcomeOf(bad), { type: 'fail', error: 'BadVersion' });
       assert.deepEqual(outcomeOf(await b.create('/fl-test', '').catch((e: unknown) => e)), { type: 'fail', error: 'NodeExists' });
