@@ -132,10 +132,15 @@ describe('ssh runtime against sshd machines @integration', function () {
       await settled(60);
       await n1.clock!.set(0);
       await settled(0);
+      // what the daemon saw from the strobe's start on (not the last samples: on a loaded machine the
+      // stop's round trip may outlast them, and the strobe's last side is 0 too)
+      const seenBefore = Number.parseInt((await n1.exec('wc', ['-l', seen])).stdout, 10);
+      const sinceStrobe = async () => new Set((await n1.exec('tail', ['-n', `+${seenBefore + 1}`, seen])).stdout.trim().split('\n').filter(Boolean).map(Number));
       const strobe = await n1.clock!.strobe(0, 5000, 10);
       await new Promise((r) => setTimeout(r, 700));
+      await waitFor('the daemon on n1 to see both sides of the strobe', 5000, async () => (await sinceStrobe()).size >= 2, 50);
       const { flips, offsetMs } = await strobe.stop();
-      assert.deepEqual([...new Set(await lastSeen(30))].sort(), [0, 5], 'the daemon saw both sides of the strobe');
+      assert.deepEqual([...await sinceStrobe()].sort(), [0, 5], 'the daemon saw both sides of the strobe, and nothing else');
       assert.ok(flips >= 20, `${flips} flips in ~700 ms at a 10 ms period`);
       assert.equal(n1.clock!.offsetMs, offsetMs);
       await n1.clock!.set(0);
