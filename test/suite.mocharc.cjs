@@ -1,4 +1,4 @@
-// The whole suite (`npm test`): every test/**/*.test.ts, run by mocha --parallel in 3 worker
+// The whole suite (`npm test`): every test/**/*.test.ts, run by mocha --parallel in 4 worker
 // processes (FL_TEST_JOBS=N for another count), longest files first so the slow integration files do not end up last (their measured
 // seconds are in test/durations.json; a file not listed there yet starts first). The worker pool,
 // the root hooks and the leftover checks are described in test/README.md and test/support/hooks.ts.
@@ -28,7 +28,7 @@ const files = process.env.FL_TEST_SPEC ? process.env.FL_TEST_SPEC.split(',') : l
 module.exports = {
   ...base,
   parallel: true,
-  jobs: Number(process.env.FL_TEST_JOBS) || 3,
+  jobs: Number(process.env.FL_TEST_JOBS) || 4,
   reporter: path.join(here, 'support', 'summary-reporter.cjs'),
   spec: files,
 };
