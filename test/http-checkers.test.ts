@@ -224,6 +224,21 @@ describe('recycling checker', () => {
     assert.match(res.summary, /worker 101 served 5 requests, more than max-requests 3/);
   });
 
+  it('judges the worker\'s age when it decided, not when the client got the answer (a slow delivery)', () => {
+    const h = new History();
+    // the 3rd request's app time ends ~610 ms after the first began: too young to retire, though its
+    // answer reached the client only at 1,200 ms
+    [0, 300].forEach((t) => h.req({ start: t, end: t + 10, status: 200, pid: 101 }));
+    h.req({ start: 600, end: 1200, status: 200, pid: 101 });
+    h.req({ start: 1300, end: 1310, status: 200, pid: 101 });
+    assert.equal(checkRecycling(h.build(), opts).valid, true);
+    const late = new History(); // the same worker deciding after a 700 ms request is old enough
+    [0, 300].forEach((t) => late.req({ start: t, end: t + 10, status: 200, pid: 101 }));
+    late.req({ start: 600, end: 1310, ms: 700, status: 200, pid: 101 });
+    late.req({ start: 1400, end: 1410, status: 200, pid: 101 });
+    assert.equal(checkRecycling(late.build(), opts).valid, false);
+  });
+
   it('excuses a worker younger than min-worker-lifetime (uWSGI does not recycle it yet)', () => {
     const h = new History();
     serve(h, 101, [0, 100, 200, 300, 400]);

@@ -14,16 +14,22 @@ import { faultWindows } from '../../history/faults.ts';
 const began = (r: HttpRequest) => r.start + queueDelay(r);
 const finished = (r: HttpRequest) => (Number.isNaN(r.end) ? began(r) + r.spec.totalMs : r.end);
 
+/** The earliest the worker can have decided, after `r`, whether to retire: once it had run the app
+ *  for the request's own time. (The client's end of the request is no bound: it may come after the
+ *  decision, by nginx's and the client's delays, which grow on a loaded machine.) */
+const decidedAfter = (r: HttpRequest) => began(r) + r.spec.totalMs;
+
 /**
  * The request after the N-th on one pid is a violation once the worker was old enough to be recycled
- * when its previous request ended. The worker's spawn time is not observed; its first request is a
- * later bound, so this never blames a worker that was still protected by min-worker-lifetime.
+ * when it decided after its previous request. The worker's spawn time is not observed; its first
+ * request is a later bound, and `decidedAfter` an earlier bound on the decision, so this never blames
+ * a worker that was still protected by min-worker-lifetime.
  */
 function overServed(pid: number, list: HttpRequest[], e: Expectations): Violation | undefined {
   const first = began(list[0]);
   for (let j = e.maxRequests; j < list.length; j++) {
     const previous = list[j - 1];
-    if (finished(previous) < first + e.minWorkerLifetimeMs) continue;
+    if (decidedAfter(previous) < first + e.minWorkerLifetimeMs) continue;
     const r = list[j];
     return {
       message: `worker ${pid} served ${list.length} requests, more than max-requests ${e.maxRequests}: request #${j + 1} (${r.spec.rid}) started after the worker had served ${j} and was older than min-worker-lifetime ${e.minWorkerLifetimeMs / 1000} s, so it should have been recycled`,
