@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { checkFile } from '../harness/commands/check.ts';
+import { DEFAULT_MEMORY_LIMIT_MB } from '../harness/checker/linearizability.ts';
 import { checkLinearizability } from '../harness/checker/linearizability.ts';
 import { UsageError } from '../harness/errors.ts';
 import type { HistoryFormat } from '../harness/history/parsed.ts';
@@ -206,7 +207,10 @@ function mutate(ops: Op[], layout: Layout, m: { kind: number; at: number; pick: 
 /** What `faultline check` prints and exits with, in-process: checkFile, warnings, usage errors. */
 function answerInProcess(file: string, format?: HistoryFormat): Answer {
   try {
-    const { parsed, code } = checkFile(file, { model: 'cas-register', format, timeLimitS: 20 });
+    // the ceiling is on the whole process: a test worker that ran other files before may hold more than
+    // the CLI's default by itself, so in-process the check gets the default on top of what is there
+    const memoryLimitMb = Math.ceil(process.memoryUsage.rss() / 2 ** 20) + DEFAULT_MEMORY_LIMIT_MB;
+    const { parsed, code } = checkFile(file, { model: 'cas-register', format, timeLimitS: 20, memoryLimitMb });
     return { code, stderr: parsed.warnings.map((w) => `faultline: warning: ${w}`) };
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
