@@ -198,7 +198,10 @@ describe('queue scenarios on real ZooKeeper @integration', function () {
     assert.equal(result.valid, true, `${result.summary}\n${JSON.stringify(result.checks.map((c) => [c.checker, c.summary]))}`);
     const delivery = result.checks.find((c) => c.checker === 'queue-delivery')!;
     assert.equal(delivery.details!.drainedEmpty, true);
-    assert.ok((delivery.details!.enqueued as number) >= 50, `enqueued ${String(delivery.details!.enqueued)}`);
+    // enough to judge, and progress after the faults (the count is throughput-bound: 48 on a loaded CI run)
+    assert.ok((delivery.details!.enqueued as number) >= 30, `enqueued ${String(delivery.details!.enqueued)}`);
+    const lastEnd = Math.max(...history.filter((o) => o.f === 'fault-end').map((o) => o.time));
+    assert.ok(history.some((o) => o.f === 'enqueue' && o.type === 'ok' && o.time > lastEnd), 'an enqueue acknowledged after the faults');
     assert.deepEqual(history.filter((o) => o.f === 'fault-start').map((o) => (o.value as { fault: string }).fault), ['partition-one', 'kill']);
     assert.equal(result.checks.find((c) => c.checker === 'queue-order')!.details!.fifoRequired, true);
   });

@@ -34,12 +34,14 @@ const KILL_N2: PlannedFault[] = [{ kind: 'kill', at: 3000, duration: 4000, pick:
  *  before its lease check can make it step down: server.ts expireSessions), and the second jump
  *  hits the leader of that moment, whoever it is. */
 const JUMP_LEADER_TWICE: PlannedFault[] = [2000, 6500].map((at) => ({ kind: 'clock-jump-leader', at, duration: 2500, pick: 0.9 }));
-/** The leader's disk full, then every disk, then a power loss: what was acknowledged while the
- *  disks were full must survive the crash. */
+/** The leader's disk full, then every disk, and a power loss while they are still full: what was
+ *  acknowledged while the disks were full must survive the crash. (With the crash after the disks
+ *  were freed, ignore-enospc went uncaught about 1 run in 9: a leader change in between made the
+ *  followers rewrite their logs whole from memory, entries the full disk had refused included.) */
 const DISKS_FULL_THEN_CRASH: PlannedFault[] = [
   { kind: 'disk-full-leader', at: 1500, duration: 2500, pick: 0.5 },
-  { kind: 'disk-full-all', at: 5000, duration: 2500, pick: 0.5 },
-  { kind: 'kill-all', at: 8500, duration: 1500, pick: 0.5 },
+  { kind: 'disk-full-all', at: 5000, duration: 4000, pick: 0.5 },
+  { kind: 'kill-all', at: 8000, duration: 2000, pick: 0.5 },
 ];
 /** Three short isolations of the leader: each gives a leader that acknowledges before a quorum about
  *  a second of writes the majority never gets (one isolation shows it in about half the runs, the
