@@ -16,7 +16,9 @@
 // log writes ignored, the entries acknowledged anyway). It is not in `mustFailOn`: on this
 // scenario's own schedule it was caught on seeds 2 and 3 but not 1 (15 s runs): there only the
 // leader's log got a hole (the followers' logs came back whole after the crash, 27849 and 27880
-// entries against its 7943), and the followers' quorum had every acknowledged write.
+// entries against its 7943), and the followers' quorum had every acknowledged write: a leader change
+// after the disks were freed made them truncate a conflicting suffix, which rewrites the whole log
+// from memory and heals the hole. The test's schedule crashes every node while the disks are full.
 //
 // Real ZooKeeper 3.8.0 loses acknowledged writes on this sequence: ZOOKEEPER-4882 (docs/CLOCKS.md),
 // declared below as a known upstream issue, so a campaign counts such a run apart instead of failing
