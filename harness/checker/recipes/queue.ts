@@ -181,8 +181,7 @@ function numberedEnqueues(history: readonly Op[]): Numbered[] {
 
 /** Pairs (a, b): a acknowledged before b began, yet b's suffix is not above a's. O(n log n): walk
  *  the enqueues by start, folding in those acknowledged before it, keeping the highest suffix. */
-export function suffixInversions(history: readonly Op[]): { before: Numbered; after: Numbered }[] {
-  const all = numberedEnqueues(history);
+function suffixInversions(all: readonly Numbered[]): { before: Numbered; after: Numbered }[] {
   const byEnd = [...all].sort((a, b) => a.end - b.end);
   const found: { before: Numbered; after: Numbered }[] = [];
   let highest: Numbered | undefined;
@@ -201,7 +200,7 @@ export function suffixInversions(history: readonly Op[]): { before: Numbered; af
  *  the new element while an older one still waits). */
 export function checkQueueSequence(history: readonly Op[]): CheckResult {
   const numbered = numberedEnqueues(history);
-  const found = suffixInversions(history);
+  const found = suffixInversions(numbered);
   const seen = new Map<string, Numbered>();
   const twice: { first: Numbered; again: Numbered }[] = [];
   for (const n of numbered) {
