@@ -65,11 +65,10 @@ int main(int argc, char **argv) {
   long flips = 0;
   int at = 0;
   const char *why = "stopped";
-  if (put(file, tmp, side[0]) != 0) {
-    fprintf(stderr, "cannot write %s: %s\n", file, strerror(errno));
-    return 1;
-  }
-  while (!stopping) {
+  /* the first write fails when the folder went away before the program ran (it is started in the
+     background): the same end line as any other end, so whoever stops it learns why */
+  if (put(file, tmp, side[0]) != 0) why = strerror(errno);
+  else while (!stopping) {
     next.tv_nsec += period_ms * 1000000L;
     while (next.tv_nsec >= 1000000000L) next.tv_nsec -= 1000000000L, next.tv_sec++;
     clock_gettime(CLOCK_MONOTONIC, &now);
