@@ -52,6 +52,6 @@ export default defineScenario({
   recover: 5,
   workload: registerWorkload,
   targetOptions: { supervise: true },
-  workloadOptions: { readMode: 'linearizable' },
+  workloadOptions: { readMode: 'linearizable', writes: 'unique' }, // a loss always shows: see zk-register-crash.ts
   nemesis: { faults: ['disk-full-leader', 'disk-full-all', 'kill-all', 'disk-full'], order: 'cycle', interval: [2, 4], duration: [3, 6], quiet: 3 },
 });

@@ -57,7 +57,7 @@ describe('run options: checked against what the target and the scenario declare'
   });
 
   it('an unknown option is refused with the known ones of the target and of the scenario', async () => {
-    await assert.rejects(check('zk-register', 'zookeeper:tickTim=100'), usage(/^--target zookeeper: unknown option 'tickTim' \(zookeeper options: tickTime, initLimit, syncLimit, heapMb, supervise; zk-register options: readMode, keys, values, sessionTimeoutMs, callTimeoutMs, witnesses\)$/));
+    await assert.rejects(check('zk-register', 'zookeeper:tickTim=100'), usage(/^--target zookeeper: unknown option 'tickTim' \(zookeeper options: tickTime, initLimit, syncLimit, heapMb, supervise; zk-register options: readMode, writes, keys, values, sessionTimeoutMs, callTimeoutMs, witnesses\)$/));
     await assert.rejects(check('uwsgi-recycling', 'uwsgi-nginx:max-request=3'), usage(/unknown option 'max-request' \(uwsgi-nginx options: socket, protocol, processes/));
   });
 

@@ -16,6 +16,14 @@
 // - `cached`: a deliberately broken client that answers reads from the last value it saw itself,
 //   without asking, as if that were linearizable. The linearizability checker must catch it.
 //
+// Written values (option `writes`): `random` (default) draws them from 0..values-1, so a cas often
+// matches; `unique` writes 1, 2, 3, … (never twice, never nil) and a cas names as its old value the
+// last value generated for that key. A small domain hides a lost write: when every node crashes,
+// some write in flight at that moment (its outcome unknown, so free to take effect late) almost
+// always carries the value the register falls back to, and the old value read after the restart is
+// explained by it. With unique values a read names the one write it read from, so a loss always
+// shows, and the checker decides by the unique-writes procedure instead of a search.
+//
 // Witnesses (option `witnesses`, default 0): worker slots 0..witnesses-1 do one read to open their
 // session and then nothing until the final reads — idle sessions that only the client's liveness
 // probe keeps alive, as a real application's mostly idle sessions are. A busy client touches its
@@ -29,7 +37,7 @@ import { recoveryChecker } from '../checker/recovery.ts';
 import type { Checker } from '../checker/result.ts';
 import { sequentialChecker } from '../checker/sequential.ts';
 import { eachWorkerOnce, limitPerWorker, mix } from '../generator/combinators.ts';
-import type { Client, Completion, OpGenerator, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
+import type { Client, Completion, GenContext, OpGenerator, OpSpec, Workload, WorkloadContext } from '../generator/types.ts';
 import type { Rng } from '../rng.ts';
 import { defineWorkload } from '../generator/types.ts';
 import { int, oneOf } from '../options.ts';
@@ -42,10 +50,14 @@ import type { Scenario } from '../scenario/types.ts';
 
 export type ReadMode = 'linearizable' | 'plain' | 'cached';
 const READ_MODES: readonly ReadMode[] = ['linearizable', 'plain', 'cached'];
+export type WriteValues = 'random' | 'unique';
+const WRITE_VALUES: readonly WriteValues[] = ['random', 'unique'];
 export const REGISTER_ROOT = '/fl-register';
 
 export interface RegisterOptions {
   readMode: ReadMode;
+  /** How written values are chosen (see the top of this file). */
+  writes: WriteValues;
   /** Independent registers k0..k(keys-1). */
   keys: number;
   /** Values written are drawn from 0..values-1: small for the linearizability search (and so cas
@@ -65,8 +77,9 @@ export function registerOptions(o: Record<string, unknown>): RegisterOptions {
     if (!Number.isInteger(v) || v < min) throw new UsageError(`register option ${k} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got '${String(o[k])}'`);
     return v;
   };
+  const writes = choiceOption(o, 'register', WRITE_VALUES, 'writes');
   return {
-    readMode, keys: int('keys', 3), values: int('values', readMode === 'plain' ? 50 : 5), sessionTimeoutMs: int('sessionTimeoutMs', 4000),
+    readMode, writes, keys: int('keys', 3), values: int('values', readMode === 'plain' ? 50 : 5), sessionTimeoutMs: int('sessionTimeoutMs', 4000),
     callTimeoutMs: int('callTimeoutMs', 2000), witnesses: int('witnesses', 0, 0),
   };
 }
@@ -250,6 +263,7 @@ export function withWitnesses(witnesses: number, key: (rng: Rng) => string, busy
 /** The options the register workload reads (defaults in registerOptions). */
 export const RegisterOptionsSchema = z.object({
   readMode: oneOf(READ_MODES),
+  writes: oneOf(WRITE_VALUES),
   keys: int(1),
   values: int(1),
   sessionTimeoutMs: int(1),
@@ -261,6 +275,20 @@ export const registerWorkload = defineWorkload(RegisterOptionsSchema, (options: 
   const o = registerOptions(options);
   const key = (rng: Rng) => `k${rng.int(0, o.keys - 1)}`;
   const value = (rng: { int(lo: number, hi: number): number }) => rng.int(0, o.values - 1);
+  // unique mode: the next value, and the last one generated per key (what a cas expects to find)
+  let nextValue = 1;
+  const lastWritten = new Map<string, number>();
+  const fresh = (k: string) => {
+    const v = nextValue++;
+    lastWritten.set(k, v);
+    return v;
+  };
+  const writeOp: (ctx: GenContext) => OpSpec = o.writes === 'unique'
+    ? ({ rng }) => { const k = key(rng); return { f: 'write', value: fresh(k), key: k }; }
+    : ({ rng }) => ({ f: 'write', value: value(rng), key: key(rng) });
+  const casOp: (ctx: GenContext) => OpSpec = o.writes === 'unique'
+    ? ({ rng }) => { const k = key(rng); const from = lastWritten.get(k) ?? null; return { f: 'cas', value: [from, fresh(k)], key: k }; }
+    : ({ rng }) => ({ f: 'cas', value: [value(rng), value(rng)], key: key(rng) });
   return {
     name: `register-${o.readMode}`,
     client(ctx, process) {
@@ -268,8 +296,8 @@ export const registerWorkload = defineWorkload(RegisterOptionsSchema, (options: 
     },
     generator: withWitnesses(o.witnesses, key, mix({
       read: [2, ({ rng }) => ({ f: 'read', value: null, key: key(rng) })],
-      write: [1, ({ rng }) => ({ f: 'write', value: value(rng), key: key(rng) })],
-      cas: [1, ({ rng }) => ({ f: 'cas', value: [value(rng), value(rng)], key: key(rng) })],
+      write: [1, writeOp],
+      cas: [1, casOp],
     })),
     final: eachWorkerOnce(() => Array.from({ length: o.keys }, (_, k): OpSpec => ({ f: 'read', value: null, key: `k${k}` }))),
     checkers: registerCheckers(o),
