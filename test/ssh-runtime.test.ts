@@ -157,7 +157,7 @@ describe('ssh runtime against sshd machines @integration', function () {
       assert.deepEqual(await cleanup.runAll(), []);
     }
     assert.match(lines.join('\n'), /ssh clocks: 4 changes, on the machine in median \d+ ms/);
-    assert.match(lines.join('\n'), /ssh clock strobes: 1, \d+ flips in 0\.\d s \(\d+ flips\/s\)/);
+    assert.match(lines.join('\n'), /ssh clock strobes: 1, \d+ flips in \d+\.\d s \(\d+ flips\/s\)/); // ~0.7 s; longer when the stop is slow on a loaded machine
     assert.match(lines.join('\n'), /ssh disks: 1 filled in median \d+ ms, max \d+ ms; freed in median \d+ ms/);
     await assertNothingLeft(runId);
   });
@@ -169,7 +169,9 @@ describe('ssh runtime against sshd machines @integration', function () {
     assert.deepEqual(faultsStarted(out), ['clock-strobe-leader', 'clock-jump']);
     assert.match(r.stdout, /ok {3}clock-faults: 2 clock faults applied, none felt/);
     assert.match(r.stdout, /ok {3}session-expiry: no session expired/);
-    assert.match(r.stderr, /ssh clock strobes: 1, \d+ flips in [12]\.\d s/);
+    // the fault's 2 s, and what the stop over ssh adds on a loaded machine (3.1 s seen in a CI run)
+    const strobeS = Number(/ssh clock strobes: 1, \d+ flips in (\d+\.\d) s/.exec(r.stderr)?.[1]);
+    assert.ok(strobeS >= 1 && strobeS < 10, `strobe lasted ${strobeS} s:\n${r.stderr.slice(-1500)}`);
     assert.ok(existsSync(path.join(out, 'logs', 'n1-zookeeper.log')), 'the daemons\' logs come from the harness folder');
     await assertNothingLeft(runIdOf(r.stderr));
   });
