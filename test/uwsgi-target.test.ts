@@ -60,6 +60,11 @@ describe('uwsgi-nginx target @integration', function () {
     rmSync(logDir, { recursive: true, force: true });
   });
 
+  /** What nginx said about its upstream, for a failed assertion on a status. */
+  const nginxErrors = () => {
+    const file = path.join(runtime.host('nginx').dir, 'logs', 'error.log');
+    return existsSync(file) ? `nginx error.log ends:\n${readFileSync(file, 'utf8').split('\n').filter((l) => / \[error\] /.test(l)).slice(-6).join('\n')}` : `no ${file}`;
+  };
   const start = (options: Record<string, unknown>) =>
     target.start({ runtime, hosts: runtime.hosts, options, cleanup, log: () => {}, startTimeoutMs: 20_000 });
 
@@ -97,7 +102,7 @@ describe('uwsgi-nginx target @integration', function () {
     assert.equal((await httpGet(stack.endpoint, '/health', 5000)).status, 502);
     assert.ok(performance.now() - t2 < 500, 'connection refused upstream is answered at once');
     await stack.restart!('app');
-    assert.equal((await httpGet(stack.endpoint, '/health', 5000)).status, 200);
+    assert.equal((await httpGet(stack.endpoint, '/health', 5000)).status, 200, nginxErrors());
 
     await stack.pause!('app');
     const t3 = performance.now();
@@ -106,7 +111,8 @@ describe('uwsgi-nginx target @integration', function () {
     await stack.resume!('app');
     assert.equal(frozen.status, 504);
     assert.ok(waited >= 950 && waited < 3000, `504 after ${waited} ms`);
-    assert.equal((await httpGet(stack.endpoint, '/health', 5000)).status, 200);
+    assert.equal((await httpGet(stack.endpoint, '/health', 5000)).status, 200, nginxErrors());
+    if (process.env.FL_SHOW_NGINX) console.log(nginxErrors());
   });
 
   it('fails start-up with a clear error quoting uWSGI when its port is taken', async () => {

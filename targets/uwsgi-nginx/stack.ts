@@ -218,10 +218,14 @@ export class NginxAppStack implements UwsgiCluster {
       const r = await this.appHost.exec('sh', ['-c', 'for p; do [ -e /proc/$p ] && ! grep -q "^State:.*Z" /proc/$p/status && echo $p; done; true', 'sh', ...pids.map(String)], { timeoutMs: 10_000 });
       return r.stdout.trim().split(/\s+/).filter(Boolean).map(Number);
     };
+    const gone = async () => (await alive()).length === 0;
     try {
-      await waitFor(`${this.server.label} processes ${pids.join(', ')} to exit`, deadlineMs, async () => (await alive()).length === 0, 100);
+      await waitFor(`${this.server.label} processes ${pids.join(', ')} to exit`, deadlineMs, gone, 100);
     } catch {
+      // and until they are gone: a worker still holding the socket as the next master starts would
+      // take (and drop) connections meant for the new one
       await this.signal(this.appHost, await alive(), 'KILL');
+      await waitFor(`${this.server.label} processes ${pids.join(', ')} to exit after SIGKILL`, 5000, gone, 50);
     }
   }
 
@@ -239,12 +243,14 @@ export class NginxAppStack implements UwsgiCluster {
     await this.nginx?.stop(3000);
   }
 
-  /** Waits until a request goes through nginx to a worker and back (a 200 naming the worker pid). */
-  async waitServing(what: string, deadlineMs: number): Promise<void> {
+  /** Waits until a request goes through nginx to a worker and back (a 200 naming the worker pid, not one
+   *  of `notFrom`: after a restart, a worker of the killed master does not count). */
+  async waitServing(what: string, deadlineMs: number, notFrom: readonly number[] = []): Promise<void> {
     await waitFor(`${what}: GET /health through nginx at ${this.endpoint.host}:${this.endpoint.port} answered 200 by a ${this.server.label} worker`, deadlineMs, async () => {
       if (this.nginx && !this.nginx.alive) throw new HarnessError(`nginx exited; its log ends:\n${logTail(this.nginx.logFile)}`);
       const res = await httpGet(this.endpoint, '/health', 2000);
       if (res.status !== 200 || !res.headers['x-worker-pid']) throw new Error(`answered ${res.status}`);
+      if (notFrom.includes(Number(res.headers['x-worker-pid']))) throw new Error(`answered by ${String(res.headers['x-worker-pid'])}, a worker of the killed master`);
       return true;
     }, 50);
   }
@@ -272,11 +278,12 @@ export class NginxAppStack implements UwsgiCluster {
 
   async restart(node: string): Promise<void> {
     const t0 = performance.now();
+    const old = node === 'app' ? this.orphans.splice(0) : [];
     if (node === 'app') {
-      await this.waitGone(this.orphans.splice(0), 5000); // the old workers still hold the socket
+      await this.waitGone(old, 5000); // the old workers still hold the socket
       await this.startApp();
     } else await this.startNginx();
-    await this.waitServing(`${node} restarted`, this.ctx.startTimeoutMs);
+    await this.waitServing(`${node} restarted`, this.ctx.startTimeoutMs, old);
     this.metrics[`${node}RestartMs`] = Math.round(performance.now() - t0);
   }
 
