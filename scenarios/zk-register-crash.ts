@@ -2,8 +2,8 @@
 // dataDirs. Whatever a quorum acknowledged must survive, which holds only if it was on disk (fsync)
 // before the acknowledgement: single kills never show that, the other copies mask the loss.
 // Written values are unique (workload option `writes`): with the default 5 values a write in flight
-// at the crash, of unknown outcome, nearly always carries the value the registers fall back to and
-// explains the old value read after the restart (zk-lite's no-fsync went uncaught on a loaded run).
+// at the crash, of unknown outcome, may carry the value a register falls back to and explain the old
+// value read after the restart; with unique values a read names the one write it read from.
 import { defineScenario } from '../harness/scenario/types.ts';
 import { REGISTER_SCENARIO } from '../harness/workloads/register.ts';
 
