@@ -112,7 +112,6 @@ describe('uwsgi-nginx target @integration', function () {
     assert.equal(frozen.status, 504);
     assert.ok(waited >= 950 && waited < 3000, `504 after ${waited} ms`);
     assert.equal((await httpGet(stack.endpoint, '/health', 5000)).status, 200, nginxErrors());
-    if (process.env.FL_SHOW_NGINX) console.log(nginxErrors());
   });
 
   it('fails start-up with a clear error quoting uWSGI when its port is taken', async () => {

@@ -20,8 +20,9 @@
 // matches; `unique` writes 1, 2, 3, … (never twice, never nil) and a cas names as its old value the
 // last value generated for that key. A small domain can hide a lost write: when every node crashes,
 // a write in flight at that moment (its outcome unknown, so free to take effect late) may carry the
-// value the register falls back to, and the old value read after the restart is explained by it. With unique values a read names the one write it read from, so a loss always
-// shows, and the checker decides by the unique-writes procedure instead of a search.
+// value the register falls back to, and the old value read after the restart is explained by it.
+// With unique values a read names the one write it read from, so a loss always shows, and the
+// checker decides by the unique-writes procedure instead of a search.
 //
 // Witnesses (option `witnesses`, default 0): worker slots 0..witnesses-1 do one read to open their
 // session and then nothing until the final reads — idle sessions that only the client's liveness

@@ -278,8 +278,9 @@ export class NginxAppStack implements UwsgiCluster {
 
   async restart(node: string): Promise<void> {
     const t0 = performance.now();
-    const old = node === 'app' ? this.orphans.splice(0) : [];
+    let old: number[] = [];
     if (node === 'app') {
+      old = this.orphans.splice(0);
       await this.waitGone(old, 5000); // the old workers still hold the socket
       await this.startApp();
     } else await this.startNginx();
